@@ -1,0 +1,92 @@
+# The front door of the micrograd kata. Every target sets up what it needs: on first use it
+# creates a virtual environment in .venv and installs the pinned requirements into it.
+# Without make (Windows without WSL), every target has a `python -m kata ...` twin: see README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+IMPL ?= exercises
+# The first Python >= 3.11 on the PATH, unless you say which: make PYTHON=/path/to/python3.12
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3 python; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	  && { echo $$p; break; }; done)
+PY := $(VENV)/bin/python
+
+STUDENT_READY := $(VENV)/.ready-student
+DEV_READY := $(VENV)/.ready-dev
+
+.PHONY: help test hint check lint exercises exercises-check ladder bench clean
+
+help:  ## list the commands
+	@echo "micrograd kata. Students:"
+	@echo "  make test-step1         run step 1's checks against your code in exercises/ (then step 2, ...)"
+	@echo "  make test               run every step"
+	@echo "  make hint STEP=1        a hint for step 1 (ask again for the next level)"
+	@echo "  make test-step3 IMPL=solutions   run a step against the reference instead"
+	@echo
+	@echo "The steps (from kata.toml):"
+	@sed -n -e 's/^number = \(.*\)/  step \1:/p' -e 's/^title = "\(.*\)"/\1/p' kata.toml | paste -d' ' - -
+	@echo
+	@echo "Maintainers: make check (the repository's own test), make exercises, make exercises-check, make bench"
+
+# ---- Environment ---------------------------------------------------------------------------
+
+$(VENV)/bin/python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: the kata needs Python 3.11 or newer, and none is on your PATH."; \
+	  echo "  Debian/Ubuntu/WSL: sudo apt install python3 python3-venv   macOS: brew install python@3.12"; \
+	  echo "  Then run make again, or point at it: make test-step1 PYTHON=/path/to/python3.12"; exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "error: $(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); the kata needs 3.11 or newer."; exit 1; }
+	@echo "creating the virtual environment $(VENV) with $$($(PYTHON) --version) ..."
+	@$(PYTHON) -m venv $(VENV) || { echo "error: could not create a virtual environment. On Debian/Ubuntu/WSL: sudo apt install python3-venv"; exit 1; }
+
+$(STUDENT_READY): requirements/student.txt | $(VENV)/bin/python
+	@echo "installing pytest, pytest-timeout and hypothesis into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/student.txt
+	@touch $@
+
+$(DEV_READY): requirements/dev.txt $(STUDENT_READY)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@touch $@
+
+# ---- Students ------------------------------------------------------------------------------
+
+test-step%: $(STUDENT_READY)
+	@$(PY) -m kata test $* --impl $(IMPL)
+
+test: $(STUDENT_READY)
+	@$(PY) -m kata test all --impl $(IMPL)
+
+hint: | $(VENV)/bin/python  ## the next hint for a step: make hint STEP=3
+	@$(PY) -m kata hint $(STEP)
+
+# ---- The repository's own test -------------------------------------------------------------
+
+check: $(DEV_READY)  ## lint, every step against the reference, exercises in sync, the stub ladder, the tooling
+	@echo "== lint (ruff)" && $(PY) -m ruff check .
+	@echo "== every step against the reference" && \
+	  KATA_HYPOTHESIS=grade $(PY) -m pytest tests --impl solutions -q --no-header
+	@echo "== exercises/ is what the generator makes" && $(PY) -m kata exercises --check
+	@echo "== the stub ladder" && $(PY) -m kata ladder
+	@echo "== the tooling" && KATA_HYPOTHESIS=grade $(PY) -m pytest devtests -q --no-header
+	@echo "make check: all green"
+
+lint: $(DEV_READY)
+	@$(PY) -m ruff check .
+
+exercises: | $(VENV)/bin/python  ## regenerate exercises/ from solutions/ (never edit exercises/ by hand)
+	@$(PY) -m kata exercises
+
+exercises-check: | $(VENV)/bin/python
+	@$(PY) -m kata exercises --check
+
+ladder: $(STUDENT_READY)
+	@$(PY) -m kata ladder
+
+bench: $(STUDENT_READY)  ## print how long each step's suite takes
+	@$(PY) tools/bench.py
+
+clean:  ## remove the virtual environment and build outputs (never your code)
+	rm -rf $(VENV) build

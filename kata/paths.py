@@ -1,0 +1,22 @@
+"""Where things are in a checkout of the kata."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "kata.toml"
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+TESTS = ROOT / "tests"
+PACKAGE = "micrograd"
+
+IMPLEMENTATIONS = {"exercises": EXERCISES, "solutions": SOLUTIONS}
+
+
+def implementation_dir(name_or_path: str) -> Path:
+    """The folder that holds a `micrograd/` package: 'exercises', 'solutions' or a path."""
+    if name_or_path in IMPLEMENTATIONS:
+        return IMPLEMENTATIONS[name_or_path]
+    path = Path(name_or_path).expanduser().resolve()
+    if path.name == PACKAGE:
+        path = path.parent
+    return path
