@@ -16,7 +16,7 @@ PY := $(VENV)/bin/python
 STUDENT_READY := $(VENV)/.ready-student
 DEV_READY := $(VENV)/.ready-dev
 
-.PHONY: help test hint check lint exercises exercises-check ladder bench clean
+.PHONY: help test hint check lint exercises exercises-check ladder bench grade clean
 
 help:  ## list the commands
 	@echo "micrograd kata. Students:"
@@ -28,6 +28,7 @@ help:  ## list the commands
 	@echo "The steps (from kata.toml):"
 	@sed -n -e 's/^number = \(.*\)/  step \1:/p' -e 's/^title = "\(.*\)"/\1/p' kata.toml | paste -d' ' - -
 	@echo
+	@echo "Instructors: make grade SUBMISSIONS=\"alice/ bob.zip\" (with none: the bundled samples); see README.md"
 	@echo "Maintainers: make check (the repository's own test), make exercises, make exercises-check, make bench"
 
 # ---- Environment ---------------------------------------------------------------------------
@@ -85,8 +86,19 @@ exercises-check: | $(VENV)/bin/python
 ladder: $(STUDENT_READY)
 	@$(PY) -m kata ladder
 
-bench: $(STUDENT_READY)  ## print how long each step's suite takes
+bench: $(STUDENT_READY)  ## print the figures: a student's wait per step, the grader's speed
 	@$(PY) tools/bench.py
+	@echo
+	@$(PY) tools/bench_grader.py
+
+# ---- Instructors ---------------------------------------------------------------------------
+
+SUBMISSIONS ?=
+OUT ?= grades
+GRADE_FLAGS ?=
+
+grade: | $(VENV)/bin/python  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
+	@$(PY) -m grader $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
 
 clean:  ## remove the virtual environment and build outputs (never your code)
 	rm -rf $(VENV) build

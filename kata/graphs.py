@@ -77,7 +77,7 @@ OPS: dict[str, Op] = {
            wrong_partials={"only the first input receives the gradient": lambda x, y, c: (1.0, 0.0)}),
         Op("sub", 2, "{0} - {1}", lambda a, c: a[0] - a[1], lambda x, c: x[0] - x[1],
            lambda x, y, c: (1.0, -1.0), method="__sub__",
-           wrong_partials={"the subtracted input gets +out.grad instead of -out.grad": lambda x, y, c: (1.0, 1.0)},
+           wrong_partials={"a sign error: the subtracted input gets +out.grad, but d(a - b)/db = -1": lambda x, y, c: (1.0, 1.0)},
            wrong_forward={"the operands are swapped (b - a)": lambda x, c: x[1] - x[0]}),
         Op("mul", 2, "{0} * {1}", lambda a, c: a[0] * a[1], lambda x, c: x[0] * x[1],
            lambda x, y, c: (x[1], x[0]), method="__mul__",

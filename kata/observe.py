@@ -63,7 +63,7 @@ def safe_repr(x: object, limit: int = 80) -> str:
             text = _repr(x)
         if _type(text) is not _str:
             text = f"<{_type(x).__name__}>"
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - a student's __repr__ may raise anything
         text = f"<unprintable {_type(x).__name__}>"
     return text if _len(text) <= limit else text[: limit - 3] + "..."
 
@@ -177,7 +177,7 @@ def describe_exception(error: BaseException, directory: Path | None) -> dict:
     kind = _type(error).__name__
     try:
         message = _str(error)
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - a student's __str__ may raise anything
         message = f"<unprintable {kind}>"
     if _len(message) > 500:
         message = message[:497] + "..."
@@ -217,9 +217,9 @@ def where(info: dict) -> str:
 
 def explain(info: dict) -> str:
     """One friendly paragraph about a described exception (no traceback)."""
-    kind, message = info["type"], info["message"]
+    kind, message = info.get("type", "Exception"), info.get("message", "")
     place = where(info)
-    lines = [f"{kind}: {message}" + (f"  ({place})" if place else "")]
+    lines = [(f"{kind}: {message}" if message else kind) + (f"  ({place})" if place else "")]
     if info.get("source"):
         lines.append(f"    {info['source']}")
     hint = _hint(info)
@@ -229,7 +229,7 @@ def explain(info: dict) -> str:
 
 
 def _hint(info: dict) -> str:
-    kind, message = info["type"], info["message"]
+    kind, message = info.get("type", ""), info.get("message", "")
     if kind == "SyntaxError" or kind == "IndentationError":
         return "Python cannot read this file: fix the line above (look at the line before it too)."
     if kind in ("ModuleNotFoundError", "ImportError"):

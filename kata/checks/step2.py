@@ -20,7 +20,7 @@ def _text(x: object) -> object:
 
 def _judge_leaf(args: dict, expected: dict, got: dict) -> list[str]:
     problems = compare(expected, got)
-    if got.get("data_type") not in (None, "float"):
+    if got.get("data_type") not in (None, "float") or got.get("Value(int).data is a float") is False:
         problems.append("store data as a float: self.data = float(data)")
     return problems
 
@@ -33,12 +33,15 @@ def _judge_leaf(args: dict, expected: dict, got: dict) -> list[str]:
 )
 def new_value(mg, args):
     v = mg.Value(args["x"])
+    whole = mg.Value(args["n"])
     named = mg.Value(args["x"], (), "", "w")
     backward = v._backward
     result = backward() if callable(backward) else "not callable"
     return {
         "data": number(v.data),
         "data_type": type(v.data).__name__,
+        "Value(int).data": number(whole.data),
+        "Value(int).data is a float": type(whole.data) is float,
         "grad": number(v.grad),
         "inputs": len(tuple(v._prev)),
         "op": _text(v._op),
@@ -197,8 +200,8 @@ def op_label(args: dict) -> str:
 
 def cases(rng: random.Random) -> list[Case]:
     choose = RandomChooser(rng)
-    x = number_between(choose, -3, 3)
-    made = [Case(new_value, {"x": x}, f"x = {x}")]
+    x, n = number_between(choose, -3, 3), choose.integer(-9, 9)
+    made = [Case(new_value, {"x": x, "n": n}, f"x = {x}, n = {n}")]
     for name in OPS:
         args = op_inputs(name, choose)
         made.append(Case(op_forward, args, op_label(args)))

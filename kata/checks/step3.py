@@ -83,13 +83,25 @@ SCENARIOS = {
 }
 
 
+def _assigned(args: dict) -> float:
+    """What a.grad would be if every _backward assigned (=) instead of adding (+=)."""
+    a, g = args["a"], args["g"]
+    return {
+        "a + a": g,
+        "a * a": a * g,
+        "a.grad already set": (1 - math.tanh(a) ** 2) * g,
+        "a used by two ops": 3 * g,  # b._backward() runs last and overwrites c's contribution
+    }[args["scenario"]]
+
+
 def _judge_accumulate(args: dict, expected: dict, got: dict) -> list[str]:
     problems = compare(expected, got)
-    if problems:
-        problems.append(
-            "a Value can receive gradient from several places; each _backward must ADD (+=) to "
-            "input.grad, never assign (=) it"
-        )
+    if problems and close(_assigned(args), got.get("a.grad")):
+        problems.append("looks like `=` instead of `+=`: a Value can receive gradient from several places; each "
+                        "_backward must ADD to input.grad, never assign it")
+    elif problems:
+        problems.append("the accumulated gradient is wrong, but not the way `=` would make it: if this op's own "
+                        "op-backward check fails too, fix that first")
     return problems
 
 

@@ -9,10 +9,12 @@ not needed here.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
 from kata.checks.core import Case, check, compare
 from kata.graphs import RandomChooser, number_between
+from kata.numbers import close
 from kata.observe import number, safe_repr
 
 
@@ -110,9 +112,48 @@ def parameters(mg, args):
     return {"parameters": [names.get(id(p), "(not a weight or bias of the model)") for p in listed]}
 
 
+def plain_forward(args: dict, sizes: list[int], tanh_last: bool, bias: bool) -> list[float]:
+    """The network's output with plain floats, built correctly or with a classic mistake."""
+    x = list(args["x"])
+    weights = iter(args["weights"])
+    last = len(sizes) - 2
+    for i, nout in enumerate(sizes[1:]):
+        outs = []
+        for _ in range(nout):
+            neuron = next(weights)
+            total = sum(w * xi for w, xi in zip(neuron["w"], x)) + (neuron["b"] if bias else 0.0)
+            outs.append(math.tanh(total) if (i < last or tanh_last) else total)
+        x = outs
+    return x
+
+
+BIAS_MISSING = "the bias is left out of the sum: a neuron computes w . x + b"
+
+
+def _mistakes(args: dict) -> dict[str, tuple[bool, bool]]:
+    """Classic mistakes for this case: description -> (tanh on the last layer, bias added)."""
+    if "nouts" in args:  # an MLP: tanh on every layer but the last
+        return {BIAS_MISSING: (False, False),
+                "the last layer applies tanh; the last layer must be linear (nonlin=False)": (True, True)}
+    nonlin = args.get("nonlin", True)
+    if nonlin:
+        return {BIAS_MISSING: (True, False), "tanh is missing although nonlin is True": (False, True)}
+    return {BIAS_MISSING: (False, False), "tanh is applied although nonlin is False": (True, True)}
+
+
 def _judge_forward(args: dict, expected: dict, got: dict) -> list[str]:
     problems = compare(expected, got)
-    if problems and args.get("hint"):
+    if not problems:
+        return problems
+    output = got.get("output")
+    values = output if isinstance(output, list) else [output]
+    sizes = [len(args["x"]), *args["nouts"]] if "nouts" in args else [len(args["x"]), args.get("nout", 1)]
+    for mistake, (tanh_last, bias) in _mistakes(args).items():
+        alternative = plain_forward(args, sizes, tanh_last, bias)
+        if len(alternative) == len(values) and all(close(a, v) for a, v in zip(alternative, values)):
+            problems.append(f"looks like: {mistake}")
+            break
+    if args.get("hint"):
         problems.append(args["hint"])
     return problems
 

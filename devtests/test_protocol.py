@@ -1,0 +1,58 @@
+"""The child's channel: only exact built-in types cross it, and only in the one order the parent accepts."""
+
+import json
+import math
+
+import pytest
+
+from grader.child import encode
+from grader.sandbox import ChildRun, _Protocol
+
+
+class Liar(float):
+    def __eq__(self, other):
+        return True
+
+    def __repr__(self):
+        return "1.0"
+
+
+def test_only_exact_builtin_types_are_encoded_as_values():
+    text = encode({"a": 1.5, "b": Liar(2.0), "c": [True, None, "x\n\"y\"", math.nan, -math.inf, 3]})
+    data = json.loads(text)
+    assert data["a"] == 1.5 and data["b"] == "<Liar>" and data["c"][:3] == [True, None, 'x\n"y"']
+    assert math.isnan(data["c"][3]) and data["c"][4] == -math.inf and data["c"][5] == 3
+
+
+def _feed(lines, count=2):
+    run = ChildRun()
+    protocol = _Protocol(count, run)
+    for line in lines:
+        problem = protocol.accept(json.dumps(line).encode() if isinstance(line, dict) else line)
+        if problem:
+            return problem, run
+    return "", run
+
+
+GOOD = [{"event": "hello"}, {"event": "import", "module": "engine"}, {"event": "imported", "module": "engine"},
+        {"event": "start", "i": 0}, {"event": "result", "i": 0, "obs": {}},
+        {"event": "start", "i": 1}, {"event": "error", "i": 1, "error": {"type": "X"}}, {"event": "done"}]
+
+
+def test_the_one_valid_sequence_is_accepted():
+    problem, run = _feed(GOOD)
+    assert problem == "" and set(run.results) == {0, 1}
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    ([{"event": "result", "i": 0, "obs": {}}], "before 'hello'"),
+    ([GOOD[0], {"event": "start", "i": 1}], "when case 0 was due"),
+    ([GOOD[0], GOOD[3], GOOD[4], GOOD[4]], "unexpected 'result'"),
+    ([GOOD[0], GOOD[3], {"event": "result", "i": 0, "obs": "fake"}], "malformed"),
+    ([GOOD[0], b"PASS 100/100"], "not JSON"),
+    ([GOOD[0], {"event": "done"}], "unexpected 'done'"),
+    ([*GOOD[:5], GOOD[1]], "unexpected 'import'"),
+])
+def test_anything_else_is_a_violation(lines, expected):
+    problem, _ = _feed(lines)
+    assert expected in problem

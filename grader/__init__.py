@@ -1,0 +1,1 @@
+"""The grader: grade a class of micrograd submissions in isolation, reference against student."""

@@ -1,0 +1,183 @@
+"""What the grader writes from records: the gradebook, Gradescope's results.json, the student's feedback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from fractions import Fraction
+
+from grader.grading import StepOutcome, Verdict
+from grader.records import Record
+from kata.manifest import Manifest
+
+STATE_WORDS = {
+    "passed": "PASS", "failed": "FAIL", "todo": "TODO", "error": "ERROR",
+    "timeout": "TIMEOUT", "crashed": "CRASH", "not-run": "NOT RUN",
+}
+
+
+def points(x: Fraction | int) -> str:
+    """A score as a person reads it: 10, 3.33, 73.5."""
+    text = f"{float(x):.2f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def _number(x: Fraction | int) -> float:
+    return round(float(x), 4)
+
+
+def apportion(parts: list[Fraction], places: int = 4) -> list[float]:
+    """Round each part to `places` decimals so that the rounded parts add up to the rounded total
+    (largest remainders), e.g. three thirds of 10 -> 3.3334, 3.3333, 3.3333."""
+    unit = Fraction(1, 10**places)
+    floors = [int(p // unit) for p in parts]
+    missing = round(sum(parts) / unit) - sum(floors)
+    order = sorted(range(len(parts)), key=lambda i: (-(parts[i] / unit - floors[i]), i))
+    for i in order[:missing]:
+        floors[i] += 1
+    return [f / 10**places for f in floors]
+
+
+# ---- The gradebook -----------------------------------------------------------------------------------
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet shows as text: one line, and never read as a formula."""
+    text = re.sub(r"[\r\n\t]+", " ", str(value))
+    if text[:1] in ("=", "+", "-", "@", "|", "%"):
+        text = "'" + text
+    return text
+
+
+def gradebook(records: list[Record], manifest: Manifest) -> str:
+    numbers = [s.number for s in manifest.steps]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["submission", "status", "score", "max_score", *(f"step{n}" for n in numbers)])
+    for record in records:
+        writer.writerow([
+            csv_cell(record.submission), csv_cell(record.status), points(record.score), record.max_score,
+            *(points(record.step_score(n)) for n in numbers),
+        ])
+    return out.getvalue()
+
+
+# ---- Gradescope's results.json -------------------------------------------------------------------------
+
+
+def results_json(record: Record) -> dict:
+    """The Gradescope autograder format: one test per check, names starting with the step."""
+    tests = []
+    for step in record.steps:
+        maxima = apportion([v.max_score for v in step.verdicts])
+        for verdict, maximum in zip(step.verdicts, maxima):
+            tests.append({
+                "name": f"Step {verdict.step}: {verdict.title}",
+                "number": f"{verdict.step}.{verdict.number}",
+                "score": maximum if verdict.state == "passed" else 0.0,
+                "max_score": maximum,
+                "status": "passed" if verdict.state == "passed" else "failed",
+                "output": _test_output(verdict),
+                "tags": [f"step{verdict.step}", verdict.state] + (["bonus"] if step.bonus else []),
+                "visibility": "visible",
+            })
+    return {
+        "score": _number(record.score),
+        "max_score": record.max_score,
+        "execution_time": round(record.execution_time, 2),
+        "output": _summary_line(record),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "extra_data": {"status": record.status, "seed": record.seed, "grader_version": record.grader_version,
+                       "sandboxed": record.sandboxed},
+        "tests": tests,
+    }
+
+
+def _test_output(verdict: Verdict) -> str:
+    word = STATE_WORDS.get(verdict.state, verdict.state)
+    return word if not verdict.message else f"{word}: {verdict.message}"
+
+
+def _summary_line(record: Record) -> str:
+    text = f"Score {points(record.score)} / {record.max_score}."
+    if record.status != "ok":
+        text += f" Problem: {record.status}."
+    return text + " See the tests below; each failing one says expected, got and the likely bug."
+
+
+# ---- The student's feedback ---------------------------------------------------------------------------
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _step_state(step: StepOutcome) -> str:
+    counts: dict[str, int] = {}
+    for verdict in step.verdicts:
+        counts[verdict.state] = counts.get(verdict.state, 0) + 1
+    total = len(step.verdicts)
+    if counts.get("passed", 0) == total:
+        return f"all {total} checks pass"
+    if counts.get("todo", 0) == total:
+        return "not started (todo)"
+    parts = [f"{n} {STATE_WORDS[s].lower()}" for s, n in counts.items() if s != "passed" and n]
+    return f"{counts.get('passed', 0)} of {total} pass; " + ", ".join(parts)
+
+
+def feedback_markdown(record: Record, manifest: Manifest) -> str:
+    lines = [f"# micrograd kata: feedback for {record.submission}", ""]
+    lines.append(f"**Score: {points(record.score)} / {record.max_score}**")
+    bonus = [s for s in record.steps if s.bonus]
+    if bonus:
+        lines[-1] += f" (including {points(sum((s.score for s in bonus), Fraction(0)))} bonus points)"
+    lines.append("")
+    if record.status != "ok":
+        lines += [f"**Problem:** {record.status}", ""]
+    for note in record.notes:
+        lines.append(f"- note: {note}")
+    if record.notes:
+        lines.append("")
+    lines += ["| Step | Result | Points |", "|---|---|---:|"]
+    for step in record.steps:
+        label = f"{step.number}. {step.title}" + (" (bonus)" if step.bonus else "")
+        lines.append(f"| {label} | {_step_state(step)} | {points(step.score)} / {step.points} |")
+    lines.append("")
+    for step in record.steps:
+        lines += _step_section(step)
+    lines += [
+        "---",
+        f"Graded with seed {record.seed} by grader {record.grader_version}"
+        + (" in a sandbox." if record.sandboxed else " (not sandboxed)."),
+        "The checks are the ones in kata/checks/; the public tests draw their numbers from another seed.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _step_section(step: StepOutcome) -> list[str]:
+    lines = [f"## Step {step.number}: {step.title} ({points(step.score)} / {step.points})", ""]
+    if step.problem:
+        lines += [f"Problem: {step.problem}", ""]
+    passed = [v for v in step.verdicts if v.state == "passed"]
+    if len(passed) == len(step.verdicts):
+        return [*lines, f"All {len(passed)} checks pass.", ""]
+    lines += [f"Run `make test-step{step.number}` to see these checks on your machine.", ""]
+    for verdict in step.verdicts:
+        if verdict.state == "passed":
+            continue
+        word = STATE_WORDS.get(verdict.state, verdict.state)
+        lines.append(f"- **{word}** {verdict.step}.{verdict.number} {verdict.title}")
+        if verdict.message:
+            lines += ["", _indent(_fence(verdict.message)), ""]
+    if passed:
+        lines += ["", f"Passed: {', '.join(f'{v.step}.{v.number}' for v in passed)}."]
+    lines.append("")
+    return lines
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())

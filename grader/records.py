@@ -1,0 +1,114 @@
+"""A submission's record: everything the grader decided about it, written atomically.
+
+DIR/<submission>/record.json is written last, after results.json and feedback.md, so its presence
+(with "complete": true) means the submission's outputs are whole. The gradebook is rebuilt from the
+records; --resume skips a submission whose record is complete and was made from the same files,
+seed and grader version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from grader.grading import StepOutcome
+from kata.paths import ROOT
+
+FORMAT = 1
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once, at import (in the main thread): os.umask is process-wide
+
+
+def grader_version() -> str:
+    """A hash of everything that decides a score: grader, catalogue, reference and manifest."""
+    digest = hashlib.sha256()
+    files = sorted([*(ROOT / "grader").glob("*.py"), *(ROOT / "kata").rglob("*.py"),
+                    *(ROOT / "solutions" / "micrograd").glob("*.py"), ROOT / "kata.toml"])
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to path so that a reader sees the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it private; give it a normal file's mode
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass
+class Record:
+    submission: str
+    source: str
+    fingerprint: str
+    seed: int
+    grader_version: str
+    sandboxed: bool
+    status: str
+    notes: list[str] = field(default_factory=list)
+    steps: list[StepOutcome] = field(default_factory=list)
+    execution_time: float = 0.0
+    complete: bool = True
+
+    @property
+    def score(self) -> Fraction:
+        return sum((s.score for s in self.steps), Fraction(0))
+
+    @property
+    def max_score(self) -> int:
+        return sum(s.points for s in self.steps if not s.bonus)
+
+    def step_score(self, number: int) -> Fraction:
+        return next((s.score for s in self.steps if s.number == number), Fraction(0))
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT, "submission": self.submission, "source": self.source,
+            "fingerprint": self.fingerprint, "seed": self.seed, "grader_version": self.grader_version,
+            "sandboxed": self.sandboxed, "status": self.status, "notes": self.notes,
+            "score": str(self.score), "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 3), "complete": self.complete,
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Record:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"record format {data.get('format')!r}, expected {FORMAT}")
+        return cls(
+            data["submission"], data["source"], data["fingerprint"], data["seed"], data["grader_version"],
+            data["sandboxed"], data["status"], list(data["notes"]),
+            [StepOutcome.from_json(s) for s in data["steps"]], data["execution_time"], data["complete"],
+        )
+
+
+def record_path(out: Path, name: str) -> Path:
+    return out / name / "record.json"
+
+
+def load_record(path: Path) -> Record | None:
+    """The record at path, or None if it is missing, unreadable or incomplete."""
+    try:
+        record = Record.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return record if record.complete else None
+
+
+def save_record(out: Path, record: Record) -> None:
+    write_atomic(record_path(out, record.submission), json.dumps(record.to_json(), indent=1) + "\n")

@@ -1,0 +1,454 @@
+"""Run the grader's child on one submission, isolated, limited, and always cleaned up.
+
+Every child is a fresh interpreter started with `-I -S -B` (no user site, no site-packages, no
+bytecode written), with an environment built here, in a fresh working folder holding a copy of
+the submission's package only. Inside it, grader/child.py sets resource limits (memory, CPU,
+file size, open files, processes) before any student code runs, and reports over a pipe of its
+own. Here, the parent enforces a wall-clock limit per check, caps what it reads, validates the
+protocol strictly, kills the whole process group, and sweeps up descendants that tried to escape.
+
+Where bubblewrap (`bwrap`) works, the child runs inside it: no network, its own PID namespace
+(everything in it dies with it), an unprivileged user, and a filesystem holding only /usr, the
+Python runtime (its site-packages hidden), the harness and the submission copy (read-only) and
+an empty /tmp. The reference solution, other submissions and the output folder are not there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kata.paths import ROOT
+
+NOBODY = 65534
+SANDBOX_PYTHON = Path("/opt/python")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one child may use. The wall-clock budget per check comes from the manifest or --timeout."""
+
+    memory: int = 1024 * 1024 * 1024  # bytes of address space
+    file_size: int = 8 * 1024 * 1024  # bytes per file it writes (its printed output included)
+    open_files: int = 64
+    processes: int = 32  # binds only for an unprivileged user, which the sandbox provides
+    channel: int = 16 * 1024 * 1024  # bytes of results the parent reads at most
+    output_shown: int = 2000  # characters of the student's own output quoted in feedback
+
+
+@dataclass
+class ChildRun:
+    """What one child did: its results, where it stopped, and why."""
+
+    results: dict[int, tuple[str, dict]] = field(default_factory=dict)  # case -> ("result"|"error", payload)
+    running: int | None = None  # the case that had started and not finished when the child stopped
+    ended: str = "done"  # done | timeout | exited | violation
+    detail: str = ""  # exit status, or what broke the protocol
+    init_error: dict | None = None
+    importing: str = ""  # the module being imported when the child stopped
+    import_errors: dict[str, dict] = field(default_factory=dict)  # module -> the exception its import raised
+    output: str = ""  # the tail of what the student's code printed
+    seconds: float = 0.0
+
+
+# ---- Processes: registry, stray sweep ----------------------------------------------------------------
+
+_ACTIVE: set[int] = set()
+_LOCK = threading.Lock()
+
+
+def enable_subreaper() -> bool:
+    """Become the parent of orphaned descendants (Linux), so that escaped processes can be swept."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+def sweep_strays() -> int:
+    """Kill and reap every child of the grader that is not a child it is waiting for; return how many."""
+    swept = 0
+    for _ in range(20):
+        with _LOCK:
+            strays = [pid for pid in _children_of(os.getpid()) if pid not in _ACTIVE]
+            for pid in strays:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        for pid in strays:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        swept += len(strays)
+        if not strays:
+            break
+        time.sleep(0.01)
+    return swept
+
+
+# ---- The sandbox ------------------------------------------------------------------------------------------
+
+
+def _real_python() -> tuple[Path, Path]:
+    """(base prefix, real interpreter) of the running Python, seen through any virtualenv."""
+    return Path(sys.base_prefix).resolve(), Path(os.path.realpath(sys.executable))
+
+
+def _site_dirs(base: Path) -> list[Path]:
+    paths = sysconfig.get_paths(vars={"base": str(base), "platbase": str(base)})
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = {
+        Path(paths["purelib"]),
+        Path(paths["platlib"]),
+        Path("/usr/lib/python3/dist-packages"),
+        Path(f"/usr/local/lib/{version}/dist-packages"),
+        Path(f"/usr/local/lib/{version}/site-packages"),
+        Path(f"/usr/lib/{version}/site-packages"),
+    }
+    return sorted(p for p in candidates if p.is_dir())
+
+
+def _world_traversable(path: Path) -> bool:
+    """Can an unprivileged user reach path (every folder above it searchable by others)?"""
+    for parent in [path, *path.parents]:
+        try:
+            if not parent.stat().st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class Sandbox:
+    """How children are started: inside bubblewrap, or (warned about) without it."""
+
+    bwrap: str | None
+    harness: Path  # a folder holding child.py and the kata package (copied, read-only for the child)
+    root: bool = field(default_factory=lambda: os.geteuid() == 0)
+
+    @property
+    def isolated(self) -> bool:
+        return self.bwrap is not None
+
+    def describe(self) -> str:
+        if self.isolated:
+            return "sandboxed with bubblewrap (no network, own PID namespace, unprivileged user, minimal filesystem)"
+        return "NOT sandboxed: bubblewrap is unavailable, so student code can read and write what this user can"
+
+    @property
+    def drop_to(self) -> int | None:
+        """The uid the child switches to itself (when started as root)."""
+        if not self.root:
+            return None
+        if self.isolated:
+            return NOBODY
+        base, _ = _real_python()
+        return NOBODY if _world_traversable(base) and _world_traversable(self.harness) else None
+
+    def command(self, job: Path) -> list[str]:
+        base, python = _real_python()
+        if not self.isolated:
+            return [str(python), "-I", "-S", "-B", str(self.harness / "child.py")]
+        inside = base if base.is_relative_to("/usr") else SANDBOX_PYTHON
+        command = [self.bwrap, "--die-with-parent", "--new-session"]
+        if self.root:
+            # no user namespace: the child drops to a real unprivileged uid itself, so RLIMIT_NPROC binds
+            command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                        "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        else:
+            command += ["--unshare-all", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+        command += ["--ro-bind", "/usr", "/usr"]
+        for name in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
+            path = Path(name)
+            if path.is_symlink():
+                command += ["--symlink", os.readlink(path), name]
+            elif path.is_dir():
+                command += ["--ro-bind", name, name]
+        if inside != base:
+            command += ["--ro-bind", str(base), str(inside)]
+        for site in _site_dirs(base):
+            command += ["--tmpfs", str(inside / site.relative_to(base)) if site.is_relative_to(base) else str(site)]
+        command += [
+            "--ro-bind", str(self.harness), "/harness",
+            "--ro-bind", str(job / "pkg"), "/submission",
+            "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp",
+            "--chdir", "/tmp", "--clearenv",
+            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
+            str(inside / python.relative_to(base)), "-I", "-S", "-B", "/harness/child.py",
+        ]
+        return command
+
+    def package_dir(self, job: Path) -> str:
+        return "/submission/micrograd" if self.isolated else str(job / "pkg" / "micrograd")
+
+
+def build_harness(scratch: Path) -> Path:
+    """Copy what the child needs (child.py and the kata package) into a folder of its own."""
+    harness = scratch / "harness"
+    shutil.copytree(ROOT / "kata", harness / "kata", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "grader" / "child.py", harness / "child.py")
+    _open_up(harness, writable=False)
+    return harness
+
+
+def _open_up(path: Path, writable: bool) -> None:
+    """Let an unprivileged uid read (and, if writable, write) a folder tree the grader made."""
+    for folder, _, files in os.walk(path):
+        os.chmod(folder, 0o1777 if writable else 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+
+
+def probe_bwrap(harness: Path) -> tuple[str | None, str]:
+    """The bwrap binary if it can run the child's Python here, else None and why not."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return None, "bwrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
+    sandbox = Sandbox(bwrap, harness)
+    with tempfile.TemporaryDirectory(prefix="grader-probe-") as scratch:
+        job = Path(scratch)
+        (job / "pkg").mkdir()
+        command = sandbox.command(job)
+        command[-4:] = ["-I", "-S", "-c", "import json, math, os; print(os.getuid())"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return None, f"bwrap could not start: {error}"
+    if done.returncode != 0:
+        return None, f"bwrap failed here: {(done.stderr or done.stdout).strip()[:300]}"
+    return bwrap, ""
+
+
+# ---- One child ----------------------------------------------------------------------------------------------
+
+
+def _copy_package(source: Path, job: Path) -> None:
+    target = job / "pkg" / "micrograd"
+    target.mkdir(parents=True)
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_symlink() or "__pycache__" in relative.parts:
+            continue
+        if path.is_dir():
+            (target / relative).mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target / relative)
+
+
+def _status(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def run_child(sandbox: Sandbox, package: Path, modules: list[str], cases: list[dict], budget: float,
+              limits: Limits, scratch: Path) -> ChildRun:
+    """Import `modules` of the package, then run the probes of `cases`, each within `budget` seconds."""
+    run = ChildRun()
+    job = Path(tempfile.mkdtemp(prefix="job-", dir=scratch))
+    try:
+        _copy_package(package, job)
+        (job / "tmp").mkdir()
+        _open_up(job, writable=True)
+        read_end, write_end = os.pipe()
+        request = {
+            "package_dir": sandbox.package_dir(job),
+            "channel": write_end,
+            "modules": modules,
+            "cases": cases,
+            "drop_to": sandbox.drop_to,
+            "limits": {
+                "memory": limits.memory, "file_size": limits.file_size, "open_files": limits.open_files,
+                "processes": limits.processes, "core": 0, "cpu": int(budget * max(len(cases), 1) + 10),
+            },
+        }
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(job / "tmp"), "LANG": "C.UTF-8"}
+        started = time.monotonic()
+        with open(job / "output.txt", "wb") as output, _LOCK:
+            try:
+                process = subprocess.Popen(
+                    sandbox.command(job), stdin=subprocess.PIPE, stdout=output, stderr=output, pass_fds=(write_end,),
+                    cwd=job / "tmp", env=env, start_new_session=True,
+                )
+            finally:
+                os.close(write_end)
+            _ACTIVE.add(process.pid)
+        try:
+            _send_request(process, request)
+            _read_channel(process, read_end, len(cases), budget, limits, run)
+        finally:
+            os.close(read_end)
+            _stop(process)
+            with _LOCK:
+                _ACTIVE.discard(process.pid)
+            sweep_strays()
+        run.seconds = time.monotonic() - started
+        if run.ended == "exited":
+            run.detail = _status(process.returncode)
+        run.output = _tail(job / "output.txt", limits.output_shown)
+    finally:
+        shutil.rmtree(job, ignore_errors=True)
+    return run
+
+
+def _send_request(process: subprocess.Popen, request: dict) -> None:
+    assert process.stdin is not None
+    with contextlib.suppress(BrokenPipeError, OSError):
+        process.stdin.write((json.dumps(request) + "\n").encode())
+        process.stdin.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Kill the child's whole process group and reap the child."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _tail(path: Path, limit: int) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - limit))
+            data = handle.read()
+    except OSError:
+        return ""
+    text = data.decode("utf-8", "replace")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text)
+    return ("..." if size > limit else "") + text
+
+
+class _Protocol:
+    """The only sequence of messages a child may send:
+    hello, [init-error], (import m, imported m)*, (start i, result|error i)*, done."""
+
+    def __init__(self, count: int, run: ChildRun) -> None:
+        self.count = count
+        self.run = run
+        self.next = 0
+        self.stage = "hello"
+
+    def accept(self, line: bytes) -> str:
+        """'' when the message is valid and expected, else what is wrong with it."""
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return "a line that is not JSON"
+        if not isinstance(message, dict) or not isinstance(message.get("event"), str):
+            return "a message that is not an event"
+        event = message["event"]
+        if self.stage == "hello":
+            if event != "hello":
+                return f"'{event}' before 'hello'"
+            self.stage = "ready"
+        elif event == "init-error" and self.stage == "ready" and self.next == 0 and self.run.init_error is None:
+            self.run.init_error = message.get("error") if isinstance(message.get("error"), dict) else {}
+        elif event == "import" and self.stage == "ready" and self.next == 0 and isinstance(message.get("module"), str):
+            self.run.importing = message["module"]
+            self.stage = "importing"
+        elif event == "imported" and self.stage == "importing" and message.get("module") == self.run.importing:
+            if isinstance(message.get("error"), dict):
+                self.run.import_errors[self.run.importing] = message["error"]
+            self.run.importing = ""
+            self.stage = "ready"
+        elif event == "start" and self.stage == "ready":
+            if message.get("i") != self.next or self.next >= self.count:
+                return f"'start' of case {message.get('i')!r} when case {self.next} was due"
+            self.run.running = self.next
+            self.stage = "running"
+        elif event in ("result", "error") and self.stage == "running":
+            payload = message.get("obs" if event == "result" else "error")
+            if message.get("i") != self.next or not isinstance(payload, dict):
+                return f"a malformed '{event}' for case {message.get('i')!r}"
+            self.run.results[self.next] = (event, payload)
+            self.run.running = None
+            self.next += 1
+            self.stage = "ready"
+        elif event == "done" and self.stage == "ready" and self.next == self.count:
+            self.stage = "done"
+        else:
+            return f"an unexpected '{event}' message"
+        return ""
+
+
+def _read_channel(process: subprocess.Popen, fd: int, count: int, budget: float, limits: Limits,
+                  run: ChildRun) -> None:
+    protocol = _Protocol(count, run)
+    buffer = b""
+    total = 0
+    deadline = time.monotonic() + budget + 5.0  # starting the interpreter (and bwrap) counts too
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                run.ended, run.detail = "timeout", f"no answer within {budget:g} s"
+                return
+            if not selector.select(timeout=min(remaining, 0.5)):
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limits.channel:
+                run.ended, run.detail = "violation", f"more than {limits.channel} bytes of results"
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                problem = protocol.accept(line)
+                if problem:
+                    run.ended, run.detail = "violation", problem
+                    return
+                if protocol.stage == "done":
+                    run.ended = "done"
+                    return
+                deadline = time.monotonic() + budget
+    if buffer:
+        run.ended, run.detail = "violation", "a truncated message"
+        return
+    run.ended = "exited"
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)

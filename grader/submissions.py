@@ -1,0 +1,225 @@
+"""From what an instructor points at to a micrograd package on disk.
+
+A submission is a folder, a .zip, or a .tar.gz/.tgz/.tar that holds a `micrograd/` package at any
+depth (in a full clone of the kata: exercises/micrograd). Archives are unpacked into the grader's
+scratch folder, never next to the archive, and defensively: an entry with an absolute path or a
+`..` component is skipped, links and special files are skipped, and more than MAX_FILES entries or
+MAX_BYTES unpacked (a zip bomb) rejects the archive. Every skip is noted in the feedback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_FILES = 2000
+MAX_BYTES = 50 * 1024 * 1024
+MAX_FILE = 10 * 1024 * 1024
+SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".hypothesis", ".ipynb_checkpoints"}
+ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
+
+
+class Rejected(Exception):
+    """The submission cannot be graded at all; the message says why, for the gradebook."""
+
+
+@dataclass
+class Submission:
+    name: str
+    source: Path
+    package: Path | None = None
+    fingerprint: str = ""
+    notes: list[str] = field(default_factory=list)
+    problem: str = ""  # "" when a package was found, else the reason for the gradebook
+
+
+def display_name(source: Path) -> str:
+    name = source.name
+    for suffix in ARCHIVE_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def safe_names(sources: list[Path]) -> list[str]:
+    """A distinct, file-system-safe name per submission, in order (the same inputs give the same names)."""
+    names: list[str] = []
+    for source in sources:
+        base = re.sub(r"[^A-Za-z0-9._-]", "_", display_name(source)).lstrip(".-")[:80] or "submission"
+        name, n = base, 2
+        while name.lower() in {x.lower() for x in names}:
+            name, n = f"{base}-{n}", n + 1
+        names.append(name)
+    return names
+
+
+def _parts(name: str) -> tuple[str, ...] | None:
+    """The path components of an archive entry, or None if it would land outside the target."""
+    text = name.replace("\\", "/")
+    path = PurePosixPath(text)
+    if path.is_absolute() or re.match(r"^[A-Za-z]:", text) or ".." in path.parts:
+        return None
+    return tuple(p for p in path.parts if p not in ("", "."))
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.files = 0
+        self.bytes = 0
+
+    def entry(self) -> None:
+        self.files += 1
+        if self.files > MAX_FILES:
+            raise Rejected(f"archive rejected: more than {MAX_FILES} entries")
+
+    def copy(self, source, destination: Path) -> None:
+        written = 0
+        with open(destination, "wb") as out:
+            while chunk := source.read(65536):
+                written += len(chunk)
+                self.bytes += len(chunk)
+                if written > MAX_FILE:
+                    raise Rejected(f"archive rejected: {destination.name} is larger than {MAX_FILE // 2**20} MB")
+                if self.bytes > MAX_BYTES:
+                    raise Rejected(f"archive rejected: more than {MAX_BYTES // 2**20} MB once unpacked (a zip bomb?)")
+                out.write(chunk)
+
+
+def _unpack_zip(path: Path, target: Path, notes: list[str]) -> None:
+    budget = _Budget()
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise Rejected(f"archive rejected: not a readable zip file ({error})") from None
+    with archive:
+        for info in archive.infolist():
+            budget.entry()
+            parts = _parts(info.filename)
+            mode = info.external_attr >> 16
+            if parts is None:
+                notes.append(f"skipped an unsafe entry of the archive: {info.filename!r}")
+                continue
+            if stat.S_ISLNK(mode):
+                notes.append(f"skipped a link in the archive: {info.filename!r}")
+                continue
+            if not parts:
+                continue
+            destination = target.joinpath(*parts)
+            if info.is_dir():
+                destination.mkdir(parents=True, exist_ok=True)
+                continue
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with archive.open(info) as source:
+                    budget.copy(source, destination)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as error:
+                raise Rejected(f"archive rejected: cannot read {info.filename!r} ({error})") from None
+
+
+def _unpack_tar(path: Path, target: Path, notes: list[str]) -> None:
+    budget = _Budget()
+    try:
+        archive = tarfile.open(path, "r:*")  # noqa: SIM115 - closed by the with below
+    except (tarfile.TarError, OSError) as error:
+        raise Rejected(f"archive rejected: not a readable tar file ({error})") from None
+    with archive:
+        try:
+            for member in archive:
+                budget.entry()
+                parts = _parts(member.name)
+                if parts is None:
+                    notes.append(f"skipped an unsafe entry of the archive: {member.name!r}")
+                    continue
+                if member.issym() or member.islnk():
+                    notes.append(f"skipped a link in the archive: {member.name!r}")
+                    continue
+                if not parts:
+                    continue
+                destination = target.joinpath(*parts)
+                if member.isdir():
+                    destination.mkdir(parents=True, exist_ok=True)
+                elif member.isreg():
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    source = archive.extractfile(member)
+                    if source is not None:
+                        budget.copy(source, destination)
+                else:
+                    notes.append(f"skipped a special file in the archive: {member.name!r}")
+        except (tarfile.TarError, OSError, EOFError) as error:
+            raise Rejected(f"archive rejected: cannot read it ({error})") from None
+
+
+def find_packages(root: Path) -> list[Path]:
+    """Folders named micrograd holding at least one .py file, without following links."""
+    found = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not os.path.islink(os.path.join(folder, d)))
+        if os.path.basename(folder) == "micrograd" and any(f.endswith(".py") for f in files):
+            found.append(Path(folder))
+    return found
+
+
+def choose_package(root: Path, notes: list[str]) -> Path | None:
+    found = find_packages(root)
+    if not found:
+        return None
+
+    def rank(path: Path) -> tuple:
+        relative = path.relative_to(root)
+        return (relative.parent.name != "exercises", len(relative.parts), str(relative))
+
+    found.sort(key=rank)
+    if len(found) > 1:
+        others = ", ".join(str(p.relative_to(root)) for p in found[1:4])
+        notes.append(f"{len(found)} micrograd packages found; graded {found[0].relative_to(root)} (not {others})")
+    return found[0]
+
+
+def fingerprint(package: Path | None, source: Path) -> str:
+    """A hash of what is graded: the package's files (names and bytes), or the source if there is none."""
+    digest = hashlib.sha256()
+    if package is None:
+        digest.update(str(source).encode())
+        if source.is_file():
+            digest.update(source.read_bytes()[:MAX_BYTES])
+        return digest.hexdigest()
+    for path in sorted(package.rglob("*")):
+        if "__pycache__" in path.parts or path.is_symlink() or not path.is_file():
+            continue
+        digest.update(str(path.relative_to(package)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def prepare(source: Path, name: str, scratch: Path) -> Submission:
+    """Unpack (if needed) and locate the package of one submission. Never raises for bad input."""
+    submission = Submission(name=name, source=source)
+    try:
+        if source.is_dir():
+            root = source
+        elif source.is_file() and source.name.lower().endswith(ARCHIVE_SUFFIXES):
+            root = scratch / "unpacked" / name
+            root.mkdir(parents=True)
+            if source.name.lower().endswith(".zip"):
+                _unpack_zip(source, root, submission.notes)
+            else:
+                _unpack_tar(source, root, submission.notes)
+        elif source.exists():
+            raise Rejected(f"not a folder or an archive ({', '.join(ARCHIVE_SUFFIXES)})")
+        else:
+            raise Rejected("not found")
+        submission.package = choose_package(root, submission.notes)
+        if submission.package is None:
+            submission.problem = "no micrograd package"
+    except Rejected as error:
+        submission.problem = str(error)
+    except OSError as error:
+        submission.problem = f"cannot read it: {error.strerror or error}"
+    submission.fingerprint = fingerprint(submission.package, source)
+    return submission
