@@ -147,3 +147,32 @@ def test_a_right_graph_has_no_report():
     values = evaluate(TANH_TWICE)
     grads = reverse_sweep(TANH_TWICE, values)
     assert graph_report(TANH_TWICE, {"data": values, "grad": grads}, {"data": values, "grad": grads}, "closures") == []
+
+
+def _poison(observation, bad):
+    """The observation with every float replaced by bad; None if it holds no float."""
+    if isinstance(observation, float):
+        return bad
+    if isinstance(observation, list):
+        items = [_poison(x, bad) for x in observation]
+        return [b if b is not None else x for b, x in zip(items, observation)] if any(
+            i is not None for i in items) else None
+    if isinstance(observation, dict) and "not_a_number" not in observation:
+        items = {k: _poison(v, bad) for k, v in observation.items()}
+        if all(v is None for v in items.values()):
+            return None
+        return {k: (items[k] if items[k] is not None else v) for k, v in observation.items()}
+    return None
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
+@pytest.mark.parametrize("step", sorted(STEP_MODULES))
+def test_no_judge_passes_nan_or_infinity(reference, step, bad):
+    """For every case of the catalogue: the reference's own result, with its numbers made NaN or
+    infinite, must be judged wrong. (A check that silently passes on NaN is a defect.)"""
+    for case in cases(step):
+        expected = case.check.probe(reference, case.args)
+        poisoned = _poison(expected, bad)
+        if poisoned is None:
+            continue
+        assert case.check.judge(case.args, expected, poisoned), f"{case.id} accepts {bad} everywhere"

@@ -158,3 +158,20 @@ def test_no_submission_grades_the_bundled_samples(tmp_path):
     rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
     assert set(rows) == {"complete", "half_finished", "typical_bugs"}
     assert rows["complete"]["score"] == "100" and float(rows["typical_bugs"]["score"]) < 100
+
+
+def test_an_honest_submission_may_use_any_standard_library_module(tmp_path):
+    """The child drops to an unprivileged user: every stdlib module must stay importable after that."""
+    from grader.zoo import reference_copy
+
+    package = reference_copy(tmp_path / "in" / "stdlib_user", upto=99)
+    engine = package / "engine.py"
+    text = engine.read_text()
+    text = text.replace("import math\n", "import math\nfrom collections import deque\nimport functools, heapq, "
+                        "itertools, statistics, fractions, decimal, dataclasses, typing, subprocess, sysconfig\n")
+    text = text.replace("    stack = [(root, False)]\n", "    stack = deque([(root, False)])\n")
+    engine.write_text(text)
+    for flag in MODES:
+        done = grade([tmp_path / "in" / "stdlib_user"], tmp_path / f"out{flag}", flag)
+        assert done.returncode == 0, done.stderr
+        assert "stdlib_user,ok,100,100" in (tmp_path / f"out{flag}" / "gradebook.csv").read_text()

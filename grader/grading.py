@@ -162,6 +162,9 @@ def grade_step(plan: StepPlan, package: Path, sandbox: Sandbox, limits: Limits, 
     while pending:
         payloads = [{"key": plan.cases[i].check.key, "args": plan.cases[i].args} for i in pending]
         run = run_child(sandbox, package, plan.modules, payloads, budget, limits, scratch)
+        if run.ended == "violation":  # it wrote to the channel: nothing this child reported can be trusted
+            run.results.clear()
+            run.running = None
         for j, (kind, payload) in run.results.items():
             i = pending[j]
             states[i] = judge(plan.cases[i], plan.expected[i], kind, payload)

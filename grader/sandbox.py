@@ -195,6 +195,9 @@ class Sandbox:
             elif path.is_dir():
                 command += ["--ro-bind", name, name]
         if inside != base:
+            # bwrap makes missing parent folders mode 0700: open them, or uid 65534 cannot reach the stdlib
+            for parent in reversed(inside.parents[:-1]):
+                command += ["--perms", "0755", "--dir", str(parent)]
             command += ["--ro-bind", str(base), str(inside)]
         for site in _site_dirs(base):
             command += ["--tmpfs", str(inside / site.relative_to(base)) if site.is_relative_to(base) else str(site)]
@@ -413,6 +416,17 @@ class _Protocol:
         return ""
 
 
+def _more_after_done(fd: int, wait: float = 1.0) -> bool:
+    """Whether anything but end-of-file follows 'done' (the harness exits right after writing it)."""
+    deadline = time.monotonic() + wait
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if selector.select(timeout=max(deadline - time.monotonic(), 0.01)):
+                return os.read(fd, 1) != b""
+    return False  # still open after a second: the process group is killed next anyway
+
+
 def _read_channel(process: subprocess.Popen, fd: int, count: int, budget: float, limits: Limits,
                   run: ChildRun) -> None:
     protocol = _Protocol(count, run)
@@ -444,6 +458,8 @@ def _read_channel(process: subprocess.Popen, fd: int, count: int, budget: float,
                     return
                 if protocol.stage == "done":
                     run.ended = "done"
+                    if buffer or _more_after_done(fd):
+                        run.ended, run.detail = "violation", "data after 'done'"
                     return
                 deadline = time.monotonic() + budget
     if buffer:

@@ -239,6 +239,8 @@ def _hint(info: dict) -> str:
         )
     if kind == "MissingName":
         return "restore the original name: the checks and the grader call it by that name."
+    if kind == "AttributeError" and re.search(r"'(float|int)' object has no attribute '(data|grad)'", message):
+        return "a plain number reached code that expects a Value: wrap it in a Value first (Value(other))."
     if kind == "AttributeError" and "object has no attribute" in message:
         return "did you rename or delete it? Every name of the contract must exist (see README.md)."
     if kind == "RecursionError":

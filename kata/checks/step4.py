@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import itertools
 import random
+import sys
 
 from kata.checks.core import Case, check, compare
 from kata.diagnosis import graph_report
@@ -111,6 +112,9 @@ def topological_order(mg, args):
 
 def _judge_deep(args: dict, expected: dict, got: dict) -> list[str]:
     problems = compare(expected, got)
+    if got.get("recursion limit") != expected.get("recursion limit"):
+        problems.append("the recursion limit was raised: that can crash Python on a deep graph, and the contract "
+                        "asks for an order that works with the default limit; use an explicit stack instead")
     if problems and got.get("misplaced", 0):
         problems.append("in a chain, the order must be exactly leaf, v1, v2, ..., root")
     return problems
@@ -125,10 +129,14 @@ def _judge_deep(args: dict, expected: dict, got: dict) -> list[str]:
 def deep_chain(mg, args):
     # 100,000 nodes with reference cycles: collecting them mid-check only costs time
     was_enabled = gc.isenabled()
+    limit = sys.getrecursionlimit()
     gc.disable()
     try:
-        return _deep_chain(mg.Value, mg.engine.topological_order)
+        report = _deep_chain(mg.Value, mg.engine.topological_order)
+        report["recursion limit"] = sys.getrecursionlimit()  # the contract: the default limit, untouched
+        return report
     finally:
+        sys.setrecursionlimit(limit)
         if was_enabled:
             gc.enable()
 

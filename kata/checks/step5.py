@@ -14,7 +14,7 @@ import random
 
 from kata.checks.core import Case, check, compare
 from kata.graphs import RandomChooser, number_between
-from kata.numbers import close
+from kata.numbers import close, is_real
 from kata.observe import number, safe_repr
 
 
@@ -68,7 +68,9 @@ def _judge_init(args: dict, expected: dict, got: dict) -> list[str]:
         {k: expected[k] for k in ("count", "all Values", "b")}, {k: got.get(k) for k in ("count", "all Values", "b")}
     )
     low, high = got.get("min"), got.get("max")
-    if not (isinstance(low, float) and isinstance(high, float)) or low < -1.0 or high > 1.0:
+    if got.get("not finite", 0) or not (is_real(low) and is_real(high)):
+        problems.append(f"every weight must be a finite number; {got.get('not finite', '?')} are not")
+    elif not (low >= -1.0 and high <= 1.0):
         problems.append(f"weights must lie in [-1, 1]; they range over [{low}, {high}]")
     elif low > -0.8 or high < 0.8:
         problems.append(f"weights should spread over [-1, 1] (random.uniform(-1, 1)); they range over [{low}, {high}]")
@@ -87,7 +89,7 @@ def neuron_init(mg, args):
     random.seed(args["seed"])
     n = mg.nn.Neuron(args["nin"])
     data = [w.data for w in n.w]
-    floats = [x for x in data if type(x) in (int, float)]
+    floats = [x for x in data if type(x) in (int, float) and math.isfinite(x)]
     return {
         "count": len(data),
         "all Values": all(isinstance(w, mg.Value) for w in n.w) and isinstance(n.b, mg.Value),
@@ -95,10 +97,25 @@ def neuron_init(mg, args):
         "min": number(min(floats)) if floats else None,
         "max": number(max(floats)) if floats else None,
         "distinct": len(set(floats)),
+        "not finite": len(data) - len(floats),
     }
 
 
-@check(5, "parameters", "parameters() lists every weight and bias, in layer, neuron, weights-then-bias order")
+def _judge_parameters(args: dict, expected: dict, got: dict) -> list[str]:
+    problems = compare(expected, got)
+    listed, wanted = got.get("parameters"), expected["parameters"]
+    if problems and isinstance(listed, list):
+        missing = [name for name in wanted if name not in listed]
+        if any(name.endswith("b") for name in missing):
+            problems.append("looks like: the bias is missing from parameters(); training could never move it")
+        elif sorted(map(str, listed)) == sorted(wanted):
+            problems.append("the right parameters in the wrong order: layer by layer, neuron by neuron, "
+                            "weights first, then the bias")
+    return problems
+
+
+@check(5, "parameters", "parameters() lists every weight and bias, in layer, neuron, weights-then-bias order",
+       judge=_judge_parameters)
 def parameters(mg, args):
     kind, sizes = args["kind"], args["sizes"]
     if kind == "Neuron":
@@ -208,7 +225,15 @@ def mlp_forward(mg, args):
     return {"output": _output(model(_inputs(mg, args)), mg.Value)}
 
 
-@check(5, "zero-grad", "zero_grad() sets the grad of every parameter back to 0.0")
+def _judge_zero_grad(args: dict, expected: dict, got: dict) -> list[str]:
+    problems = compare(expected, got)
+    if problems:
+        problems.append("zero_grad() left some gradients as they were: it must set p.grad = 0.0 for every p in "
+                        "self.parameters()")
+    return problems
+
+
+@check(5, "zero-grad", "zero_grad() sets the grad of every parameter back to 0.0", judge=_judge_zero_grad)
 def zero_grad(mg, args):
     report = {}
     for kind, model in (("Neuron", mg.nn.Neuron(3)), ("Layer", mg.nn.Layer(3, 2)), ("MLP", mg.nn.MLP(2, [3, 1]))):

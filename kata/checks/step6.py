@@ -11,10 +11,28 @@ import random
 from kata.checks.core import Case, check, compare
 from kata.checks.step5 import inject, random_weights
 from kata.graphs import RandomChooser, number_between
+from kata.numbers import close, is_real
 from kata.observe import number, numbers
 
 
-@check(6, "mse", "mse_loss returns the MEAN of the squared errors, as a Value")
+def _judge_mse(args: dict, expected: dict, got: dict) -> list[str]:
+    problems = compare(expected, got)
+    loss = got.get("loss")
+    errors = [p - t for p, t in zip(args["predictions"], args["targets"])]
+    variants = {
+        "the squared errors are summed instead of averaged: divide by the number of samples":
+            sum(e * e for e in errors),
+        "the errors are not squared: (prediction - target) ** 2": sum(errors) / len(errors),
+        "the errors are not squared and not averaged": sum(errors),
+    }
+    for mistake, value in variants.items():
+        if problems and close(value, loss):
+            problems.append(f"looks like: {mistake}")
+            break
+    return problems
+
+
+@check(6, "mse", "mse_loss returns the MEAN of the squared errors, as a Value", judge=_judge_mse)
 def mse(mg, args):
     predictions = [mg.Value(p) for p in args["predictions"]]
     targets = [mg.Value(t) for t in args["targets"]] if args["targets_as_values"] else list(args["targets"])
@@ -111,15 +129,14 @@ def _judge_learns(args: dict, expected: dict, got: dict) -> list[str]:
     history = got.get("history")
     if not isinstance(history, list) or len(history) != args["epochs"]:
         return [f"train must return a list of {args['epochs']} losses; got {history!r:.80}"]
-    if not all(isinstance(x, float) for x in history):
-        return ["every loss in the history must be a finite number"]
-    reference = expected["history"][-1]
-    if history[-1] > args["threshold"]:
-        return [
-            f"after {args['epochs']} epochs the loss is {history[-1]:.4g}; the reference reaches {reference:.4g} "
-            f"(the check wants <= {args['threshold']}). Are the initial weights random (not all zero)? "
-            "Does every step go downhill?"
-        ]
+    if not all(is_real(x) for x in history):
+        return ["every loss in the history must be a finite number; training produced NaN or infinity "
+                "(a gradient that is not a number poisons every weight it touches)"]
+    reference, last = expected["history"][-1], history[-1]
+    if not last <= args["threshold"]:
+        return [f"after {args['epochs']} epochs the loss is {last:.4g}; the reference reaches {reference:.4g} "
+                f"(the check wants <= {args['threshold']}). Are the initial weights random (not all zero)? "
+                "Does every step go downhill?"]
     return []
 
 
