@@ -16,7 +16,7 @@ PY := $(VENV)/bin/python
 STUDENT_READY := $(VENV)/.ready-student
 DEV_READY := $(VENV)/.ready-dev
 
-.PHONY: help test hint check lint exercises exercises-check ladder bench grade clean
+.PHONY: help test hint check lint exercises exercises-check ladder zoo redteam bench grade clean
 
 help:  ## list the commands
 	@echo "micrograd kata. Students:"
@@ -71,7 +71,9 @@ check: $(DEV_READY)  ## lint, every step against the reference, exercises in syn
 	  KATA_HYPOTHESIS=grade $(PY) -m pytest tests --impl solutions -q --no-header
 	@echo "== exercises/ is what the generator makes" && $(PY) -m kata exercises --check
 	@echo "== the stub ladder" && $(PY) -m kata ladder
-	@echo "== the tooling" && KATA_HYPOTHESIS=grade $(PY) -m pytest devtests -q --no-header
+	@echo "== the tooling and the grader" && KATA_HYPOTHESIS=grade $(PY) -m pytest devtests -q --no-header
+	@echo "== the bug zoo" && $(PY) -m devtests.zoo_proof
+	@echo "== the red team" && $(PY) -m devtests.redteam.run
 	@echo "make check: all green"
 
 lint: $(DEV_READY)
@@ -85,6 +87,12 @@ exercises-check: | $(VENV)/bin/python
 
 ladder: $(STUDENT_READY)
 	@$(PY) -m kata ladder
+
+zoo: $(STUDENT_READY)  ## prove every bug of grader/zoo.toml is detected, attributed and named
+	@$(PY) -m devtests.zoo_proof
+
+redteam: $(STUDENT_READY)  ## grade the hostile submissions of devtests/redteam and prove the grader survived
+	@$(PY) -m devtests.redteam.run
 
 bench: $(STUDENT_READY)  ## print the figures: a student's wait per step, the grader's speed
 	@$(PY) tools/bench.py
