@@ -16,9 +16,17 @@ import pytest
 
 from devtests.grading_fixtures import FIXTURES, build
 from grader.lock import Busy, OutputLock
+from kata.manifest import load
 from kata.paths import ROOT
 
 GOLDEN = Path(__file__).with_name("golden")
+MANIFEST = load()
+FULL = {s.number: s.points for s in MANIFEST.steps}  # every step's points, bonus included
+
+
+def points(x) -> str:
+    return f"{x:g}"
+
 SEED = "7"
 HAVE_BWRAP = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; import tempfile;"
                              "from grader.sandbox import probe_bwrap, build_harness;"
@@ -73,9 +81,10 @@ def test_outputs_match_the_golden_files(graded, name):
 
 def test_the_statuses_say_what_happened(graded):
     rows = {r["submission"]: r for r in csv.DictReader((graded / "gradebook.csv").open())}
-    assert rows["complete"]["status"] == "ok" and rows["complete"]["score"] == "100"
+    assert rows["complete"]["status"] == "ok" and rows["complete"]["score"] == points(sum(FULL.values()))
+    assert rows["complete"]["max_score"] == points(MANIFEST.total_points)
     assert rows["stub"]["score"] == "0"
-    assert rows["partial"]["score"] == "50"
+    assert rows["partial"]["score"] == points(FULL[1] + FULL[2] + FULL[3])
     assert rows["syntax_error"]["status"] == "syntax error in nn.py line 13"
     assert rows["import_error"]["status"] == (
         "import error in engine.py line 18: ModuleNotFoundError: No module named 'numpy_is_not_part_of_the_kata'")
@@ -83,15 +92,17 @@ def test_the_statuses_say_what_happened(graded):
     assert rows["crashing"]["status"] == "crash in step 5 (exit code 3)"
     # steps are graded independently: the broken step costs only itself and the steps that run it
     for name in ("syntax_error", "crashing"):
-        assert [rows[name][f"step{n}"] for n in (1, 2, 3, 4)] == ["10", "20", "20", "20"]
-    assert rows["hanging"]["step5"] == "15" and rows["hanging"]["step1"] == "10"
+        assert [rows[name][f"step{n}"] for n in (1, 2, 3, 4, 7, 8)] == [points(FULL[n]) for n in (1, 2, 3, 4, 7, 8)]
+    assert rows["hanging"]["step5"] == points(FULL[5]) and rows["hanging"]["step1"] == points(FULL[1])
 
 
 def test_gradescope_results_have_one_test_per_check(graded):
     results = json.loads((graded / "partial" / "results.json").read_text())
-    assert results["score"] == 50 and results["max_score"] == 100
+    assert results["score"] == FULL[1] + FULL[2] + FULL[3] and results["max_score"] == MANIFEST.total_points
     assert all(t["name"].startswith(f"Step {t['number'].split('.')[0]}: ") for t in results["tests"])
-    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(100)
+    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(sum(FULL.values()))
+    bonus = [t for t in results["tests"] if "bonus" in t["tags"]]
+    assert sum(t["max_score"] for t in bonus) == pytest.approx(sum(s.points for s in MANIFEST.steps if s.bonus))
     assert {t["status"] for t in results["tests"]} == {"passed", "failed"}
 
 
@@ -139,7 +150,7 @@ def test_a_changed_submission_is_regraded_on_resume(fixtures, tmp_path):
     again = grade([copy], tmp_path / "out", "--resume")
     assert "(resumed)" not in again.stderr
     assert "alice,ok," in (tmp_path / "out" / "gradebook.csv").read_text()
-    assert "alice,ok,100," not in (tmp_path / "out" / "gradebook.csv").read_text()
+    assert f"alice,ok,{points(sum(FULL.values()))}," not in (tmp_path / "out" / "gradebook.csv").read_text()
 
 
 def test_a_second_grader_on_the_same_folder_refuses_to_start(fixtures, tmp_path):
@@ -157,7 +168,8 @@ def test_no_submission_grades_the_bundled_samples(tmp_path):
     assert done.returncode == 0, done.stderr
     rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
     assert set(rows) == {"complete", "half_finished", "typical_bugs"}
-    assert rows["complete"]["score"] == "100" and float(rows["typical_bugs"]["score"]) < 100
+    assert rows["complete"]["score"] == points(sum(FULL.values()))
+    assert float(rows["typical_bugs"]["score"]) < float(rows["complete"]["score"])
 
 
 def test_an_honest_submission_may_use_any_standard_library_module(tmp_path):
@@ -174,4 +186,5 @@ def test_an_honest_submission_may_use_any_standard_library_module(tmp_path):
     for flag in MODES:
         done = grade([tmp_path / "in" / "stdlib_user"], tmp_path / f"out{flag}", flag)
         assert done.returncode == 0, done.stderr
-        assert "stdlib_user,ok,100,100" in (tmp_path / f"out{flag}" / "gradebook.csv").read_text()
+        full = f"stdlib_user,ok,{points(sum(FULL.values()))},{MANIFEST.total_points}"
+        assert full in (tmp_path / f"out{flag}" / "gradebook.csv").read_text()

@@ -17,6 +17,11 @@ def test_steps_are_numbered_in_order_and_points_add_up():
     assert sum(s.points for s in MANIFEST.required) == MANIFEST.total_points == 100
 
 
+def test_bonus_steps_come_after_the_required_ones():
+    flags = [s.bonus for s in MANIFEST.steps]
+    assert flags == sorted(flags) and any(flags), "bonus steps follow the required steps"
+
+
 @pytest.mark.parametrize("step", MANIFEST.steps, ids=lambda s: f"step{s.number}")
 def test_every_step_has_its_suite_marked_with_its_marker(step):
     text = (ROOT / step.test_file).read_text()
@@ -84,3 +89,14 @@ def test_a_broken_manifest_says_what_is_wrong(edit, message):
 def test_an_unknown_step_names_the_known_ones():
     with pytest.raises(KeyError, match="the steps are 1, 2"):
         MANIFEST.step(99)
+
+
+def test_the_readme_lists_every_zoo_entry_and_red_team_case():
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text()
+    bugs = tomllib.loads((ROOT / "grader" / "zoo.toml").read_text())["bug"]
+    red = tomllib.loads((ROOT / "devtests" / "redteam" / "cases.toml").read_text())["case"]
+    missing = [entry["id"] for entry in [*bugs, *red] if f"`{entry['id']}`" not in readme]
+    assert not missing, f"README.md does not list {missing}"
+    assert f"bug zoo: {len(bugs)} entries" in readme and f"red team: {len(red)} cases" in readme

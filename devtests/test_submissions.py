@@ -92,7 +92,7 @@ def test_csv_cells_are_never_formulas_or_multiline():
     assert csv_cell("=1+1") == "'=1+1" and csv_cell("+1") == "'+1" and csv_cell("@x") == "'@x"
     assert csv_cell("a\nb\rc") == "a b c"
     assert gradebook([], __import__("kata.manifest", fromlist=["load"]).load()).startswith(
-        "submission,status,score,max_score,step1,step2,step3,step4,step5,step6")
+        "submission,status,score,max_score,step1,step2,step3,step4,step5,step6,step7,step8")
 
 
 def test_apportioned_scores_add_up_to_the_total():

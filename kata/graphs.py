@@ -324,9 +324,11 @@ def listing(spec: dict) -> list[str]:
 # ---- Building with an implementation (runs next to student code) ---------------------------------
 
 
-def build_with_ops(spec: dict, Value: Any) -> list[Any]:
-    """Build the graph through the student's operators and methods (x * y, x.tanh(), 2 - x)."""
-    nodes = [Value(x) for x in spec["leaves"]]
+def build_with_ops(spec: dict, Value: Any, leaves: list[Any] | None = None) -> list[Any]:
+    """Build the graph through the student's operators and methods (x * y, x.tanh(), 2 - x).
+
+    The leaves are Value(x) for every leaf value, unless given (for instance as dual numbers)."""
+    nodes = list(leaves) if leaves is not None else [Value(x) for x in spec["leaves"]]
     for node in spec["nodes"]:
         op = OPS[node["op"]]
         nodes.append(op.build([nodes[i] for i in node["args"]], node.get("const")))

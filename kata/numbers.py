@@ -13,6 +13,10 @@ FINITE_DIFFERENCE
     1e-10 relative for the smooth, moderate functions the checks use. Passes when
     |got - expected| <= 1e-6 + 1e-4 * |expected|.
 
+CONVERGED
+    Where an optimisation ends against where it should: a loose absolute bound, since the path
+    there depends on the student's (legitimate) choices. Passes when |got - expected| <= 0.05.
+
 NaN and infinity never pass, on either side: a check that expects a non-finite number is a bug
 in the check, and a non-finite result from the student is always wrong.
 """
@@ -34,6 +38,7 @@ class Tolerance:
 
 EXACT = Tolerance(rel=1e-7, abs=1e-9)
 FINITE_DIFFERENCE = Tolerance(rel=1e-4, abs=1e-6)
+CONVERGED = Tolerance(rel=0.0, abs=0.05)
 
 
 def is_real(x: object) -> bool:

@@ -6,10 +6,10 @@ REGISTRY           check key ("step3.op-backward") -> Check, for the grader's ch
 
 from __future__ import annotations
 
-from kata.checks import step1, step2, step3, step4, step5, step6
+from kata.checks import step1, step2, step3, step4, step5, step6, step7, step8
 from kata.checks.core import PUBLIC_SEED, REGISTRY, Case, Check, CheckFailed, run_in_process, step_rng
 
-STEP_MODULES = {1: step1, 2: step2, 3: step3, 4: step4, 5: step5, 6: step6}
+STEP_MODULES = {1: step1, 2: step2, 3: step3, 4: step4, 5: step5, 6: step6, 7: step7, 8: step8}
 
 
 def cases(step: int, seed: int = PUBLIC_SEED) -> list[Case]:
