@@ -14,15 +14,20 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3 python; do \
 PY := $(VENV)/bin/python
 
 STUDENT_READY := $(VENV)/.ready-student
+PLOTS_READY := $(VENV)/.ready-plots
 DEV_READY := $(VENV)/.ready-dev
 
-.PHONY: help test hint check lint exercises exercises-check ladder zoo redteam bench grade clean
+.PHONY: help test hint progress watch reset graph demo check lint exercises exercises-check ladder zoo redteam bench grade clean
 
 help:  ## list the commands
 	@echo "micrograd kata. Students:"
 	@echo "  make test-step1         run step 1's checks against your code in exercises/ (then step 2, ...)"
 	@echo "  make test               run every step"
+	@echo "  make progress           every step: passed / failing / todo, and what to do next"
+	@echo "  make watch              re-run the current step every time you save (Ctrl-C stops)"
 	@echo "  make hint STEP=1        a hint for step 1 (ask again for the next level)"
+	@echo "  make reset STEP=3       put step 3's stubs back (your file is backed up first)"
+	@echo "  make graph, make demo   pictures: your Value graph; XOR, moons and sine trained by your engine"
 	@echo "  make test-step3 IMPL=solutions   run a step against the reference instead"
 	@echo
 	@echo "The steps (from kata.toml):"
@@ -48,6 +53,11 @@ $(STUDENT_READY): requirements/student.txt | $(VENV)/bin/python
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/student.txt
 	@touch $@
 
+$(PLOTS_READY): requirements/plots.txt $(STUDENT_READY)
+	@echo "installing matplotlib and graphviz (for pictures) into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/plots.txt
+	@touch $@
+
 $(DEV_READY): requirements/dev.txt $(STUDENT_READY)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	@touch $@
@@ -62,6 +72,21 @@ test: $(STUDENT_READY)
 
 hint: | $(VENV)/bin/python  ## the next hint for a step: make hint STEP=3
 	@$(PY) -m kata hint $(STEP)
+
+progress: $(STUDENT_READY)  ## every step's passed / failing / todo, and what to do next
+	@$(PY) -m kata progress --impl $(IMPL)
+
+watch: $(STUDENT_READY)  ## re-run the current step every time you save a file (Ctrl-C stops)
+	@$(PY) -m kata watch --impl $(IMPL)
+
+reset: | $(VENV)/bin/python  ## put a step's stubs back, after a backup: make reset STEP=3
+	@$(PY) -m kata reset $(STEP) --impl $(IMPL)
+
+graph: $(PLOTS_READY)  ## draw an example Value graph with your engine (build/graph.svg)
+	@$(PY) -m kata graph --impl $(IMPL)
+
+demo: $(PLOTS_READY)  ## train XOR, two moons and a sine fit with your engine; plots in build/demo/
+	@$(PY) -m kata demo --impl $(IMPL)
 
 # ---- The repository's own test -------------------------------------------------------------
 

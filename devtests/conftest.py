@@ -1,1 +1,10 @@
 """Fixtures of the repository's own tests. The kata plugin (pyproject addopts) gives `reference`."""
+
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    """The repository's own tests run whole batches and suites in subprocesses: they get minutes, not the
+    students' per-check budget (pytest-timeout's thread method still ends a real hang)."""
+    for item in items:
+        item.add_marker(pytest.mark.timeout(600))

@@ -78,3 +78,10 @@ def test_a_broken_file_is_reported_with_its_file_and_line(tmp_path, broken):
     assert not result.done
     expected = "numeric.py line 1" if broken == "syntax" else "ModuleNotFoundError"
     assert expected in result.output, result.output
+
+
+def test_a_renamed_function_asks_whether_it_was_renamed(tmp_path):
+    impl = _copy_reference(tmp_path, "def numerical_gradient(", "def numerical_grad(", file="numeric.py")
+    result = run_step(MANIFEST.step(1), impl=impl, capture=True)
+    assert result.failed and "numeric.py has no numerical_gradient: did you rename or delete it?" in result.output
+    assert "Traceback" not in result.output

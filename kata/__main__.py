@@ -80,6 +80,107 @@ def cmd_hint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_progress(args: argparse.Namespace) -> int:
+    from kata.progress import render, run_all
+
+    manifest = load()
+    print(f"running every step's checks against {args.impl} ...", flush=True)
+    print(render(run_all(manifest, args.impl), manifest, args.impl))
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from kata.watch import watch
+
+    return watch(load(), impl=args.impl, interval=args.interval, clear=not args.no_clear)
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    from kata.paths import implementation_dir
+    from kata.reset import ResetError, reset_step
+
+    manifest = load()
+    if args.step is None:
+        print("which step? make reset STEP=3   (python -m kata reset 3)")
+        return 2
+    step = manifest.step(int(args.step))
+    try:
+        report = reset_step(step, manifest, implementation_dir(args.impl) / PACKAGE, whole_file=args.whole_file)
+    except ResetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"your {step.file} is saved as {report.backup}")
+    if report.reset:
+        print(f"step {step.number}'s stubs are back in: {', '.join(report.reset)}")
+    if report.whole:
+        print(f"replaced whole (they could not be reset part by part): {', '.join(report.whole)}")
+    print(f"code of other steps in {step.file} was kept. Run make test-step{step.number} to see the todo list again.")
+    return 0
+
+
+def _load_impl(impl: str):
+    """The micrograd in impl, imported as `micrograd` in this process (for the demo and the graph)."""
+    from kata.observe import Implementation, register_package
+    from kata.paths import implementation_dir
+
+    directory = implementation_dir(impl) / PACKAGE
+    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+    register_package(PACKAGE, directory)
+    return Implementation(PACKAGE, directory)
+
+
+def _not_ready(error: NotImplementedError, what: str, impl: str) -> int:
+    print(f"{what} runs your own engine ({impl}), which is not ready for it yet:\n    {error}")
+    print("Finish that step first, or look at the reference's: add IMPL=solutions "
+          "(python -m kata ... --impl solutions).")
+    return 1
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    mg = _load_impl(args.impl)
+    Value = mg.Value
+    try:  # the neuron of micrograd's lecture: o = tanh(x1 w1 + x2 w2 + b)
+        x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+        w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+        b = Value(6.8813735870195432, label="b")
+        n = x1 * w1 + x2 * w2 + b
+        n.label = "n"
+        o = n.tanh()
+        o.label = "o"
+        o.backward()
+    except NotImplementedError as error:
+        return _not_ready(error, "make graph", args.impl)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    drawn = mg.viz.draw_dot(o, filename=args.out, format=args.format)
+    if isinstance(drawn, str) and drawn.endswith(args.format):
+        print(f"drew o = tanh(x1*w1 + x2*w2 + b) with data and grad of every node: {drawn}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from kata import demo
+
+    mg = _load_impl(args.impl)
+    started = time.perf_counter()
+    try:
+        runs = demo.run(mg, args.runs.split(","), out=Path(args.out), gc_mode=args.gc)
+    except NotImplementedError as error:
+        return _not_ready(error, "make demo", args.impl)
+    print(f"\ntrained with {args.impl}/micrograd, garbage collector {args.gc}:")
+    for run in runs:
+        print(f"  {run.name:<6} {run.seconds:6.1f} s  {run.summary}")
+        for path in run.files:
+            print(f"         {path}")
+    print(f"all in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def cmd_steps_table(args: argparse.Namespace) -> int:
     from kata.readme import block
 
@@ -110,6 +211,36 @@ def main(argv: list[str] | None = None) -> int:
     hint.add_argument("step", nargs="?", help="the step number")
     hint.add_argument("--reset", action="store_true", help="forget how many hints were shown")
     hint.set_defaults(run=cmd_hint)
+
+    progress = commands.add_parser("progress", help="every step's passed/failing/todo counts (make progress)")
+    progress.add_argument("--impl", default="exercises")
+    progress.set_defaults(run=cmd_progress)
+
+    watch = commands.add_parser("watch", help="re-run the current step whenever a file is saved (make watch)")
+    watch.add_argument("--impl", default="exercises")
+    watch.add_argument("--interval", type=float, default=0.5, help="seconds between checks for changes")
+    watch.add_argument("--no-clear", action="store_true", help="do not clear the screen between runs")
+    watch.set_defaults(run=cmd_watch)
+
+    reset = commands.add_parser("reset", help="put a step's stubs back, after a backup (make reset STEP=N)")
+    reset.add_argument("step", nargs="?")
+    reset.add_argument("--impl", default="exercises")
+    reset.add_argument("--whole-file", action="store_true", help="reset the step's whole file (all its steps)")
+    reset.set_defaults(run=cmd_reset)
+
+    graph = commands.add_parser("graph", help="draw an example Value graph with your engine (make graph)")
+    graph.add_argument("--impl", default="exercises")
+    graph.add_argument("--format", default="svg", choices=["svg", "png"])
+    graph.add_argument("--out", default="build/graph", help="file name without its extension")
+    graph.set_defaults(run=cmd_graph)
+
+    demo = commands.add_parser("demo", help="train XOR, two moons and a sine fit with your engine (make demo)")
+    demo.add_argument("--impl", default="exercises")
+    demo.add_argument("--runs", default="xor,moons,sine", help="which runs, comma separated")
+    demo.add_argument("--gc", default="managed", choices=["managed", "default"],
+                      help="manage the garbage collector while training (default: managed)")
+    demo.add_argument("--out", default="build/demo")
+    demo.set_defaults(run=cmd_demo)
 
     table = commands.add_parser("steps-table", help="print the README's steps table, made from kata.toml")
     table.set_defaults(run=cmd_steps_table)

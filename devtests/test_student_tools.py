@@ -1,0 +1,186 @@
+"""The student's tools: progress, watch, reset, the graph picture and the demo's plots."""
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kata import exercises as generator
+from kata.manifest import load
+from kata.paths import PACKAGE, ROOT, SOLUTIONS
+from kata.progress import render, run_all
+from kata.reset import ResetError, reset_step
+from kata.runner import run_step
+
+MANIFEST = load()
+
+
+def _solved_upto(folder: Path, upto: int) -> Path:
+    generator.write(generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=upto), folder / PACKAGE)
+    return folder
+
+
+# ---- progress -----------------------------------------------------------------------------------------
+
+
+def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path):
+    impl = str(_solved_upto(tmp_path, 2))
+    results = run_all(MANIFEST, impl)
+    text = render(results, MANIFEST, impl)
+    row = re.compile(r"^\s+(\d)\s.*?\s(done|todo|failing|started)$", re.M)
+    rows = {int(m.group(1)): m.group(2) for m in row.finditer(text)}
+    assert rows[1] == rows[2] == "done" and rows[3] == "todo"
+    assert "2 of 6 steps done (30 of 100 points)" in text
+    assert ("Next: micrograd/engine.py, the _backward closure of Value.__add__. Step 3: add this op's chain-rule "
+            "contribution") in text
+    assert "(make hint STEP=3)" in text
+
+
+def test_progress_points_at_a_failing_check_before_any_todo(tmp_path):
+    impl = _solved_upto(tmp_path, 1)
+    numeric = impl / PACKAGE / "numeric.py"
+    numeric.write_text(numeric.read_text().replace("/ (2 * h)", "/ h"))
+    results = run_all(MANIFEST, str(impl))
+    text = render(results, MANIFEST, str(impl))
+    assert "Next: fix the failing check test_check[derivative" in text and "make test-step1" in text
+
+
+# ---- watch -------------------------------------------------------------------------------------------------
+
+
+def _read_until(process: subprocess.Popen, pattern: str, seen: list[str], timeout: float = 60) -> str:
+    """Read the process's output (raw, so nothing hides in a buffer) until a line matches pattern."""
+    deadline = time.monotonic() + timeout
+    fd = process.stdout.fileno()
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            chunk = os.read(fd, 65536).decode(errors="replace")
+            if not chunk:
+                break
+            seen.append(chunk)
+        lines = "".join(seen).splitlines()
+        for i, line in enumerate(lines):
+            if re.search(pattern, line):
+                del seen[:]
+                seen.append("\n".join(lines[i + 1 :]) + "\n")
+                return line
+    raise AssertionError(f"never saw {pattern!r}; the watch printed:\n{''.join(seen)}")
+
+
+def test_watch_reruns_the_step_when_a_file_is_saved_and_stops_on_ctrl_c(tmp_path):
+    impl = _solved_upto(tmp_path, 0)
+    process = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--impl", str(impl), "--interval", "0.1",
+                                "--no-clear"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    seen: list[str] = []
+    try:
+        _read_until(process, r"Step 1 \(Finite differences\): 0 passed, 0 failing, 10 todo", seen)
+        solved = generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=1)["numeric.py"]
+        (impl / PACKAGE / "numeric.py").write_text(solved)  # the student saves step 1
+        _read_until(process, r"change seen, running step 1 again", seen)
+        _read_until(process, r"Step 2 \(The Value graph\): 0 passed", seen)  # step 1 passed: it moved on
+        os.killpg(process.pid, signal.SIGINT)
+        _read_until(process, r"stopped watching", seen)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+# ---- reset --------------------------------------------------------------------------------------------------
+
+
+def test_reset_puts_back_only_the_steps_stubs_and_keeps_a_backup(tmp_path):
+    impl = _solved_upto(tmp_path / "work", 4)
+    engine = impl / PACKAGE / "engine.py"
+    before = engine.read_text() + "\n# my own notes\n"
+    engine.write_text(before)
+    report = reset_step(MANIFEST.step(3), MANIFEST, impl / PACKAGE, backups=tmp_path / "backups")
+    assert report.backup.read_text() == before and report.backup.parent.parent == tmp_path / "backups"
+    assert len(report.reset) == len(MANIFEST.step(3).functions) and not report.whole
+    text = engine.read_text()
+    assert "# my own notes" in text and "def topological_order" in text
+    results = {n: run_step(MANIFEST.step(n), impl=str(impl), capture=True) for n in (2, 3, 4)}
+    assert results[2].done
+    assert results[3].todo and not results[3].failed and not results[3].passed
+    # step 4's own checks still pass; only its end-to-end property waits for step 3 again
+    assert results[4].todo == 1 and results[4].passed == results[4].total - 1 and not results[4].failed
+
+
+def test_reset_twice_keeps_both_backups(tmp_path):
+    impl = _solved_upto(tmp_path / "work", 6)
+    first = reset_step(MANIFEST.step(6), MANIFEST, impl / PACKAGE, backups=tmp_path / "b")
+    second = reset_step(MANIFEST.step(6), MANIFEST, impl / PACKAGE, backups=tmp_path / "b")
+    assert first.backup != second.backup and first.backup.exists() and second.backup.exists()
+
+
+def test_a_broken_file_is_reset_only_when_asked_for_the_whole_file(tmp_path):
+    impl = _solved_upto(tmp_path / "work", 5)
+    nn = impl / PACKAGE / "nn.py"
+    nn.write_text(nn.read_text().replace("class Layer(Module):", "class Layer(Module)"))
+    with pytest.raises(ResetError, match=r"line \d+ has a syntax error"):
+        reset_step(MANIFEST.step(5), MANIFEST, impl / PACKAGE, backups=tmp_path / "b")
+    report = reset_step(MANIFEST.step(5), MANIFEST, impl / PACKAGE, backups=tmp_path / "b", whole_file=True)
+    assert "class Layer(Module)\n" in report.backup.read_text()
+    assert nn.read_text() == generator.build(SOLUTIONS / PACKAGE, MANIFEST)["nn.py"]
+
+
+# ---- pictures -------------------------------------------------------------------------------------------------
+
+
+def _lecture_neuron(Value):
+    x1, x2, w1, w2 = Value(2.0, label="x1"), Value(0.0, label="x2"), Value(-3.0, label="w1"), Value(1.0, label="w2")
+    o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")).tanh()
+    o.backward()
+    return o, x1
+
+
+def test_draw_dot_writes_svg_and_png_that_decode(tmp_path, reference):
+    import xml.etree.ElementTree as ElementTree
+
+    import matplotlib.image
+
+    o, x1 = _lecture_neuron(reference.Value)
+    assert abs(x1.grad + 1.5) < 1e-9  # the lecture's numbers
+    svg = reference.viz.draw_dot(o, filename=str(tmp_path / "g"), format="svg")
+    root = ElementTree.parse(svg).getroot()
+    texts = " ".join(element.text or "" for element in root.iter() if element.tag.endswith("text"))
+    assert root.tag.endswith("svg") and "grad -1.5000" in texts
+    png = reference.viz.draw_dot(o, filename=str(tmp_path / "g"), format="png")
+    image = matplotlib.image.imread(png)
+    assert image.shape[0] > 50 and image.shape[1] > 300
+
+
+def test_without_dot_it_prints_a_text_tree_and_how_to_install(tmp_path, reference, monkeypatch, capsys):
+    import shutil
+
+    o, _ = _lecture_neuron(reference.Value)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    tree = reference.viz.draw_dot(o, filename=str(tmp_path / "g"))
+    printed = capsys.readouterr().out
+    assert "apt install graphviz" in printed and "brew install graphviz" in printed
+    assert tree.splitlines()[0].startswith("#1 tanh data=0.7071 grad=1.0000")
+    assert "x1 data=2.0000 grad=-1.5000" in tree and not (tmp_path / "g.svg").exists()
+
+
+def test_the_demo_writes_plots_that_decode_and_restores_the_collector(tmp_path, reference):
+    import gc
+
+    import matplotlib.image
+
+    from kata import demo
+
+    assert gc.isenabled()
+    runs = demo.run(reference, ["xor"], out=tmp_path)
+    assert gc.isenabled()
+    assert runs[0].history[-1] < 0.01
+    for path in runs[0].files:
+        image = matplotlib.image.imread(path)
+        assert image.ndim == 3 and image.shape[0] > 200 and image.std() > 0.05  # not blank

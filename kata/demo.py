@@ -1,0 +1,265 @@
+"""make demo: train networks built from YOUR engine, and draw what they learnt.
+
+Three runs, each with a progress bar, each writing a loss curve and a picture of the result
+(matplotlib PNGs in build/demo/):
+    xor     MLP(2, [8, 1]) on XOR with your train(), 150 epochs
+    moons   micrograd's own demo: 100 points of two moons, MLP(2, [16, 16, 1]), hinge loss with
+            L2 regularisation (alpha 1e-4), full batch, learning rate 1.0 - 0.9 k / 100, 100 steps
+    sine    MLP(1, [16, 16, 1]) fitting sin(x) on [-3, 3], learning rate decaying linearly
+
+The garbage collector. Every Value is in a reference cycle (out -> out._backward -> out), so the
+graph of one training step is only freed by Python's cyclic collector, whose full collections
+walk every live object and dominate a run like the moons one. The driver therefore turns the
+automatic collector off while training and, after each step, breaks the cycles of the finished
+graph itself (node._backward = a function that closes over nothing), so reference counting frees
+it at once, with one cheap
+collection now and then for anything left. `--gc default` runs without this, to measure.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kata.observe import Implementation
+
+OUT = Path("build") / "demo"
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    history: list[float]
+    summary: str
+    files: list[Path]
+
+
+def _nothing() -> None:
+    """A _backward that closes over nothing, so it keeps no node alive."""
+
+
+def release(root: Any) -> None:
+    """Break the reference cycles of a finished graph so that reference counting frees it."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(node._prev)
+        node._backward = _nothing
+
+
+@contextmanager
+def collector(mode: str) -> Iterator[Callable[[Any], None]]:
+    """Yields what to do with a step's finished graph: release it (managed) or nothing (default)."""
+    if mode == "default":
+        yield lambda root: None
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
+    steps = [0]
+
+    def finish(root: Any) -> None:
+        release(root)
+        steps[0] += 1
+        if steps[0] % 25 == 0:
+            gc.collect()
+
+    try:
+        yield finish
+    finally:
+        gc.collect()
+        if was_enabled:
+            gc.enable()
+
+
+class Bar:
+    """One line of progress on stderr: [#####.....] 40/100 loss 0.1234."""
+
+    def __init__(self, name: str, total: int, width: int = 30) -> None:
+        self.name, self.total, self.width, self.started = name, total, width, time.perf_counter()
+
+    def update(self, done: int, loss: float) -> None:
+        if done != self.total and done % max(1, self.total // 50):
+            return  # redraw about 50 times per run, not at every epoch
+        filled = self.width * done // self.total
+        sys.stderr.write(f"\r{self.name:<6} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} "
+                         f"loss {loss:.4f}  {time.perf_counter() - self.started:5.1f} s")
+        if done == self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+# ---- The three runs -----------------------------------------------------------------------------------
+
+
+def train_xor(mg: Implementation, finish: Callable, seed: int = 1) -> tuple[Any, list[float]]:
+    random.seed(seed)
+    model = mg.nn.MLP(2, [8, 1])
+    xs, ys = mg.data.XOR_INPUTS, mg.data.XOR_TARGETS
+    history: list[float] = []
+    bar = Bar("xor", 150)
+    for epoch in range(150):
+        history += mg.train.train(model, xs, ys, epochs=1, lr=0.1)  # your train(), one epoch at a time
+        bar.update(epoch + 1, history[-1])
+    return model, history
+
+
+def hinge_loss(mg: Implementation, model: Any, xs: list, ys: list, alpha: float = 1e-4) -> tuple[Any, float]:
+    """micrograd's moons loss: mean(relu(1 - y * score)) + alpha * sum(p * p); and the accuracy."""
+    scores = [model(x) for x in xs]
+    margins = [(1 + -y * score).relu() for y, score in zip(ys, scores)]
+    data_loss = sum(margins, mg.Value(0.0)) * (1.0 / len(margins))
+    regularisation = alpha * sum((p * p for p in model.parameters()), mg.Value(0.0))
+    accuracy = sum((y > 0) == (score.data > 0) for y, score in zip(ys, scores)) / len(ys)
+    return data_loss + regularisation, accuracy
+
+
+def train_moons(mg: Implementation, finish: Callable, seed: int = 1337, steps: int = 100) -> tuple[Any, list, str]:
+    random.seed(seed)
+    xs, ys = mg.data.make_moons(100, noise=0.1, seed=seed)
+    model = mg.nn.MLP(2, [16, 16, 1])
+    history: list[float] = []
+    bar = Bar("moons", steps)
+    accuracy = 0.0
+    for k in range(steps):
+        loss, accuracy = hinge_loss(mg, model, xs, ys)
+        model.zero_grad()
+        loss.backward()
+        mg.train.sgd_step(model.parameters(), 1.0 - 0.9 * k / steps)
+        history.append(loss.data)
+        finish(loss)
+        bar.update(k + 1, loss.data)
+    return model, history, f"accuracy {accuracy:.0%}"
+
+
+def train_sine(mg: Implementation, finish: Callable, seed: int = 7, epochs: int = 500) -> tuple[Any, list, list]:
+    random.seed(seed)
+    xs = [[-3.0 + 6.0 * i / 29] for i in range(30)]
+    ys = [math.sin(x[0]) for x in xs]
+    model = mg.nn.MLP(1, [16, 16, 1])
+    history: list[float] = []
+    bar = Bar("sine", epochs)
+    for epoch in range(epochs):
+        lr = 0.1 - (0.1 - 0.005) * epoch / epochs  # linear decay
+        loss = mg.train.mse_loss([model(x) for x in xs], ys)
+        model.zero_grad()
+        loss.backward()
+        mg.train.sgd_step(model.parameters(), lr)
+        history.append(loss.data)
+        finish(loss)
+        bar.update(epoch + 1, loss.data)
+    return model, history, xs
+
+
+# ---- Pictures ---------------------------------------------------------------------------------------------
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_loss(history: list[float], title: str, path: Path) -> Path:
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(5, 3.2), dpi=100)
+    axes.plot(range(1, len(history) + 1), history, color="#1f77b4")
+    axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("loss")
+    axes.set_title(title)
+    axes.grid(True, alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def plot_boundary(model: Any, xs: list, ys: list, title: str, path: Path, finish: Callable, steps: int = 40) -> Path:
+    plt = _pyplot()
+    low = [min(x[i] for x in xs) - 0.5 for i in (0, 1)]
+    high = [max(x[i] for x in xs) + 0.5 for i in (0, 1)]
+    grid_x = [low[0] + (high[0] - low[0]) * i / (steps - 1) for i in range(steps)]
+    grid_y = [low[1] + (high[1] - low[1]) * j / (steps - 1) for j in range(steps)]
+    scores = []
+    for y in grid_y:
+        row = []
+        for x in grid_x:
+            out = model([x, y])
+            row.append(out.data)
+            finish(out)
+        scores.append(row)
+    figure, axes = plt.subplots(figsize=(4.5, 4), dpi=100)
+    axes.contourf(grid_x, grid_y, scores, levels=[-1e9, 0, 1e9], colors=["#f4c7c3", "#c6dbef"], alpha=0.9)
+    axes.contour(grid_x, grid_y, scores, levels=[0], colors="k", linewidths=1)
+    axes.scatter([x[0] for x in xs], [x[1] for x in xs], c=["#d62728" if y < 0 else "#1f77b4" for y in ys],
+                 edgecolors="k", s=25)
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def plot_fit(model: Any, xs: list, title: str, path: Path, finish: Callable) -> Path:
+    plt = _pyplot()
+    dense = [-3.0 + 6.0 * i / 199 for i in range(200)]
+    predictions = []
+    for x in dense:
+        out = model([x])
+        predictions.append(out.data)
+        finish(out)
+    figure, axes = plt.subplots(figsize=(5, 3.2), dpi=100)
+    axes.plot(dense, [math.sin(x) for x in dense], color="0.6", label="sin(x)")
+    axes.plot(dense, predictions, color="#d62728", label="your network")
+    axes.scatter([x[0] for x in xs], [math.sin(x[0]) for x in xs], s=12, color="k", label="training points")
+    axes.legend(loc="upper left")
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def run(mg: Implementation, which: list[str], out: Path = OUT, gc_mode: str = "managed") -> list[Run]:
+    out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for name in which:
+        started = time.perf_counter()
+        with collector(gc_mode) as finish:
+            if name == "xor":
+                model, history = train_xor(mg, finish)
+                seconds = time.perf_counter() - started
+                files = [plot_loss(history, "XOR: loss (MSE)", out / "xor_loss.png"),
+                         plot_boundary(model, mg.data.XOR_INPUTS, mg.data.XOR_TARGETS, "XOR: what it learnt",
+                                       out / "xor_boundary.png", finish)]
+                summary = f"final loss {history[-1]:.4f}"
+            elif name == "moons":
+                model, history, summary = train_moons(mg, finish)
+                seconds = time.perf_counter() - started
+                xs, ys = mg.data.make_moons(100, noise=0.1, seed=1337)
+                files = [plot_loss(history, "Two moons: loss (hinge + L2)", out / "moons_loss.png"),
+                         plot_boundary(model, xs, ys, f"Two moons: decision boundary ({summary})",
+                                       out / "moons_boundary.png", finish)]
+            else:
+                model, history, xs = train_sine(mg, finish)
+                seconds = time.perf_counter() - started
+                summary = f"final loss {history[-1]:.4f}"
+                files = [plot_loss(history, "sin(x): loss (MSE)", out / "sine_loss.png"),
+                         plot_fit(model, xs, "sin(x): the fit", out / "sine_fit.png", finish)]
+        runs.append(Run(name, seconds, history, summary, files))
+    return runs
