@@ -17,7 +17,8 @@ STUDENT_READY := $(VENV)/.ready-student
 PLOTS_READY := $(VENV)/.ready-plots
 DEV_READY := $(VENV)/.ready-dev
 
-.PHONY: help test hint progress watch reset graph demo check lint exercises exercises-check ladder zoo redteam bench grade clean
+.PHONY: help test hint progress watch reset graph demo check lint exercises exercises-check ladder zoo redteam bench \
+        student-release grade clean
 
 help:  ## list the commands
 	@echo "micrograd kata. Students:"
@@ -33,8 +34,10 @@ help:  ## list the commands
 	@echo "The steps (from kata.toml):"
 	@sed -n -e 's/^number = \(.*\)/  step \1:/p' -e 's/^title = "\(.*\)"/\1/p' kata.toml | paste -d' ' - -
 	@echo
+ifneq ($(wildcard solutions/micrograd/engine.py),)
 	@echo "Instructors: make grade SUBMISSIONS=\"alice/ bob.zip\" (with none: the bundled samples); see README.md"
-	@echo "Maintainers: make check (the repository's own test), make exercises, make exercises-check, make bench"
+	@echo "Maintainers: make check (the repository's own test), make exercises, make student-release, make bench"
+endif
 
 # ---- Environment ---------------------------------------------------------------------------
 
@@ -89,6 +92,10 @@ demo: $(PLOTS_READY)  ## train XOR, two moons and a sine fit with your engine; p
 	@$(PY) -m kata demo --impl $(IMPL)
 
 # ---- The repository's own test -------------------------------------------------------------
+# A student release has no solutions/: there, `make check` is its self test (the stubs import and
+# every step reports todo), and the maintainers' and instructors' targets do not exist.
+
+ifneq ($(wildcard solutions/micrograd/engine.py),)
 
 check: $(DEV_READY)  ## lint, every step against the reference, exercises in sync, the stub ladder, the tooling
 	@echo "== lint (ruff)" && $(PY) -m ruff check .
@@ -124,14 +131,28 @@ bench: $(STUDENT_READY)  ## print the figures: a student's wait per step, the gr
 	@echo
 	@$(PY) tools/bench_grader.py
 
+student-release: $(STUDENT_READY)  ## build/student-release/ and .zip: what students get (no solutions), self-tested
+	@$(PY) -m kata student-release
+
+else
+
+check: $(STUDENT_READY)  ## the self test of this copy: the stubs import and every step reports todo
+	@$(PY) -m kata selftest
+
+endif
+
 # ---- Instructors ---------------------------------------------------------------------------
 
 SUBMISSIONS ?=
 OUT ?= grades
 GRADE_FLAGS ?=
 
+ifneq ($(wildcard grader/cli.py),)
+
 grade: | $(VENV)/bin/python  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
 	@$(PY) -m grader $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
+
+endif
 
 clean:  ## remove the virtual environment and build outputs (never your code)
 	rm -rf $(VENV) build

@@ -14,7 +14,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from kata import exercises as generator
 from kata.manifest import load
 from kata.paths import EXERCISES, PACKAGE, SOLUTIONS
 
@@ -42,6 +41,12 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
+    from kata import exercises as generator
+    from kata.paths import has_reference
+
+    if not has_reference():
+        print("error: there is no solutions/ in this copy to generate exercises from", file=sys.stderr)
+        return 2
     manifest = load()
     generated = generator.build(SOLUTIONS / PACKAGE, manifest, upto=args.upto)
     target = Path(args.out) / PACKAGE if args.out else EXERCISES / PACKAGE
@@ -181,6 +186,59 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_selftest(args: argparse.Namespace) -> int:
+    """The self test of a fresh copy: every stub imports and every step reports todo (and nothing else)."""
+    import json
+
+    from kata.checks import STEP_MODULES, cases
+    from kata.paths import EXPECTED, has_reference
+    from kata.runner import run_step
+
+    manifest = load()
+    problems = []
+    if not has_reference():
+        recorded = json.loads(EXPECTED.read_text(encoding="utf-8")) if EXPECTED.exists() else {}
+        for step in STEP_MODULES:
+            missing = [c.id for c in cases(step) if c.id not in recorded.get(str(step), {})]
+            if missing:
+                problems.append(f"{EXPECTED.name} lacks the expected results of {len(missing)} step {step} checks")
+    for step in manifest.steps:
+        result = run_step(step, impl=args.impl, capture=True)
+        ok = result.todo == result.total > 0 and not result.failed and result.state == "todo"
+        print(f"step {step.number}: {result.todo} todo, {result.passed} passed, {result.failed} failing"
+              f" ... {'ok' if ok else 'NOT todo-only'}")
+        if not ok:
+            problems.append(f"step {step.number} is not all todo:\n{result.output[-2000:]}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print("self test: " + ("the stubs import and every step reports todo" if not problems else "FAILED"))
+    return 1 if problems else 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kata import release
+    from kata.paths import has_reference
+
+    if not has_reference():
+        print("error: this is already a student copy (there is no solutions/ here)", file=sys.stderr)
+        return 2
+    manifest = load()
+    folder = release.build(Path(args.out), manifest)
+    problems = release.leaks(folder, manifest)
+    for problem in problems:
+        print(f"solution code in the release: {problem}", file=sys.stderr)
+    checked = release.self_test(folder)
+    print(checked.stdout, end="")
+    if checked.returncode != 0:
+        print(checked.stderr, file=sys.stderr)
+    if problems or checked.returncode != 0:
+        return 1
+    print(f"student release: {folder}/ and {folder.with_suffix('.zip')} (no solution code; self test passed)")
+    return 0
+
+
 def cmd_steps_table(args: argparse.Namespace) -> int:
     from kata.readme import block
 
@@ -241,6 +299,14 @@ def main(argv: list[str] | None = None) -> int:
                       help="manage the garbage collector while training (default: managed)")
     demo.add_argument("--out", default="build/demo")
     demo.set_defaults(run=cmd_demo)
+
+    selftest = commands.add_parser("selftest", help="check a fresh copy: the stubs import, every step is todo")
+    selftest.add_argument("--impl", default="exercises")
+    selftest.set_defaults(run=cmd_selftest)
+
+    student_release = commands.add_parser("student-release", help="build the student release (make student-release)")
+    student_release.add_argument("--out", default="build/student-release")
+    student_release.set_defaults(run=cmd_release)
 
     table = commands.add_parser("steps-table", help="print the README's steps table, made from kata.toml")
     table.set_defaults(run=cmd_steps_table)

@@ -129,7 +129,7 @@ def train_moons(mg: Implementation, finish: Callable, seed: int = 1337, steps: i
     random.seed(seed)
     xs, ys = mg.data.make_moons(100, noise=0.1, seed=seed)
     model = mg.nn.MLP(2, [16, 16, 1])
-    history: list[float] = []
+    losses: list[float] = []
     bar = Bar("moons", steps)
     accuracy = 0.0
     for k in range(steps):
@@ -137,10 +137,10 @@ def train_moons(mg: Implementation, finish: Callable, seed: int = 1337, steps: i
         model.zero_grad()
         loss.backward()
         mg.train.sgd_step(model.parameters(), 1.0 - 0.9 * k / steps)
-        history.append(loss.data)
+        losses.append(loss.data)
         finish(loss)
         bar.update(k + 1, loss.data)
-    return model, history, f"accuracy {accuracy:.0%}"
+    return model, losses, f"accuracy {accuracy:.0%}"
 
 
 def train_sine(mg: Implementation, finish: Callable, seed: int = 7, epochs: int = 500) -> tuple[Any, list, list]:
@@ -148,7 +148,7 @@ def train_sine(mg: Implementation, finish: Callable, seed: int = 7, epochs: int 
     xs = [[-3.0 + 6.0 * i / 29] for i in range(30)]
     ys = [math.sin(x[0]) for x in xs]
     model = mg.nn.MLP(1, [16, 16, 1])
-    history: list[float] = []
+    losses: list[float] = []
     bar = Bar("sine", epochs)
     for epoch in range(epochs):
         lr = 0.1 - (0.1 - 0.005) * epoch / epochs  # linear decay
@@ -156,10 +156,10 @@ def train_sine(mg: Implementation, finish: Callable, seed: int = 7, epochs: int 
         model.zero_grad()
         loss.backward()
         mg.train.sgd_step(model.parameters(), lr)
-        history.append(loss.data)
+        losses.append(loss.data)
         finish(loss)
         bar.update(epoch + 1, loss.data)
-    return model, history, xs
+    return model, losses, xs
 
 
 # ---- Pictures ---------------------------------------------------------------------------------------------

@@ -78,43 +78,32 @@ def diagnose_values(spec: dict, expected: Sequence[Any], got: Sequence[Any]) -> 
 
 
 def _orders(spec: dict) -> dict[str, list[int]]:
-    """The backward orders of classic step-4 bugs, as lists of op nodes in the order they run."""
+    """The backward orders of classic step-4 bugs, as lists of op nodes in the order they run.
+
+    Spec graphs are a dozen nodes at most, so plain recursion is fine here (and it is not the
+    iterative sort the students write)."""
     first = len(spec["leaves"])
     root = first + len(spec["nodes"]) - 1
-    children = {first + j: node["args"] for j, node in enumerate(spec["nodes"])}
+    inputs = {first + j: node["args"] for j, node in enumerate(spec["nodes"])}
 
-    def post_order(visited_set: bool) -> list[int]:
-        order: list[int] = []
-        seen: set[int] = set()
-        stack = [(root, False)]
-        while stack:
-            k, done = stack.pop()
-            if done:
-                order.append(k)
-            elif not visited_set or k not in seen:
-                seen.add(k)
-                stack.append((k, True))
-                for child in reversed(children.get(k, [])):
-                    stack.append((child, False))
-            if len(order) > 10_000:
-                break
-        return order
+    def after_inputs(k: int, listed: list[int], done: set[int] | None) -> list[int]:
+        """Inputs first, then k; without `done`, a shared node is listed again each time it is met."""
+        if done is not None and k in done:
+            return listed
+        if done is not None:
+            done.add(k)
+        for i in inputs.get(k, []):
+            after_inputs(i, listed, done)
+        listed.append(k)
+        return listed
 
-    def pre_order() -> list[int]:
-        order: list[int] = []
-        seen: set[int] = set()
-        stack = [root]
-        while stack:
-            k = stack.pop()
-            if k in seen:
-                continue
-            seen.add(k)
-            order.append(k)
-            stack.extend(reversed(children.get(k, [])))
-        return list(reversed(order))  # so that reversing it again runs the pre-order
-
-    def ops_only(order: list[int]) -> list[int]:
-        return [k for k in order if k >= first]
+    def before_inputs(k: int, listed: list[int], done: set[int]) -> list[int]:
+        if k not in done:
+            done.add(k)
+            listed.append(k)
+            for i in inputs.get(k, []):
+                before_inputs(i, listed, done)
+        return listed
 
     forward = "backward ran the nodes in forward order (inputs first): it must run them in REVERSE topological order"
     duplicates = (
@@ -123,8 +112,8 @@ def _orders(spec: dict) -> dict[str, list[int]]:
     pre = "the topological order is a pre-order (a node before its inputs): append a node only after all of its inputs"
     return {
         forward: list(range(first, root + 1)),
-        duplicates: ops_only(list(reversed(post_order(visited_set=False)))),
-        pre: ops_only(list(reversed(pre_order()))),
+        duplicates: [k for k in reversed(after_inputs(root, [], None)) if k >= first],
+        pre: [k for k in before_inputs(root, [], set()) if k >= first],
     }
 
 

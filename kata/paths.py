@@ -9,7 +9,13 @@ EXERCISES = ROOT / "exercises"
 TESTS = ROOT / "tests"
 PACKAGE = "micrograd"
 
+EXPECTED = TESTS / "expected.json"  # the reference's observations, in a student release (no solutions/)
 IMPLEMENTATIONS = {"exercises": EXERCISES, "solutions": SOLUTIONS}
+
+
+def has_reference() -> bool:
+    """Whether this checkout holds the reference solution (a student release does not)."""
+    return (SOLUTIONS / PACKAGE / "engine.py").is_file()
 
 
 def implementation_dir(name_or_path: str) -> Path:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from kata.checks.core import CheckFailed, run_in_process
+from kata.checks.core import CheckFailed, run_in_process, run_with_expected
 from kata.observe import Implementation, describe_exception, explain, register_package
-from kata.paths import PACKAGE, SOLUTIONS, implementation_dir
+from kata.paths import EXPECTED, PACKAGE, SOLUTIONS, has_reference, implementation_dir
 
 REFERENCE_PACKAGE = "micrograd_reference"
 
@@ -86,17 +86,42 @@ def student(pytestconfig: pytest.Config) -> Implementation:
 
 
 @pytest.fixture(scope="session")
-def reference() -> Implementation:
-    """The reference engine, imported under another name so both can live in one process."""
+def reference() -> Implementation | None:
+    """The reference engine, imported under another name so both can live in one process; None in a
+    student release, where the expected values come from tests/expected.json instead."""
+    if not has_reference():
+        return None
     if REFERENCE_PACKAGE not in sys.modules:
         register_package(REFERENCE_PACKAGE, SOLUTIONS / PACKAGE)
     return Implementation(REFERENCE_PACKAGE, SOLUTIONS / PACKAGE)
 
 
+@pytest.fixture(scope="session")
+def expectations(reference) -> dict | None:
+    if reference is not None:
+        return None
+    try:
+        return json.loads(EXPECTED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pytest.exit(f"{EXPECTED} is missing or broken: this copy has neither the reference nor its recorded "
+                    "results. Ask your instructor for a fresh copy.", returncode=4)
+
+
 @pytest.fixture
-def run_case(student: Implementation, reference: Implementation):
-    """run_case(case): probe the student and the reference, and judge."""
-    return lambda case: run_in_process(case, student, reference)
+def run_case(student: Implementation, reference: Implementation | None, expectations: dict | None):
+    """run_case(case): probe the student, and judge against the reference (or its recorded results)."""
+
+    def run(case) -> None:
+        if reference is not None:
+            run_in_process(case, student, reference)
+            return
+        recorded = expectations.get(str(case.check.step), {}).get(case.id)
+        if recorded is None:
+            pytest.fail(f"{EXPECTED.name} has no expected result for {case.id}: it does not match these tests. "
+                        "Ask your instructor for a fresh copy.")
+        run_with_expected(case, student, recorded)
+
+    return run
 
 
 # ---- Reporting -----------------------------------------------------------------------------------

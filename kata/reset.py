@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata import exercises as generator
 from kata.manifest import Manifest, Step
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 
@@ -42,6 +41,8 @@ class Report:
 def template(file: str, manifest: Manifest) -> str:
     """The untouched stub of a package file."""
     if (SOLUTIONS / PACKAGE).is_dir():
+        from kata import exercises as generator  # maintainers' copy: the stubs come from the generator
+
         return generator.build(SOLUTIONS / PACKAGE, manifest)[file]
     return (TEMPLATES / file).read_text(encoding="utf-8")
 
@@ -128,6 +129,9 @@ def _line_edits(source_lines: list[str], template_lines: list[str], tfn: ast.Fun
             floor = sfn.body[start - 1].end_lineno if start > 0 else sfn.lineno
             while first > floor and source_lines[first - 1].strip().startswith("#"):
                 first -= 1  # the comments that open the student's code go with it
+            ceiling = sfn.body[end].lineno - 1 if end < len(sfn.body) else len(source_lines)
+            while last < ceiling and source_lines[last].strip().startswith("#"):
+                last += 1  # and so do the comments that close it
         else:  # the student deleted everything there: insert after the previous statement
             first = last = sfn.body[start - 1].end_lineno if start > 0 else sfn.body[0].lineno - 1
         changes.append((first, last, stub_text))

@@ -51,3 +51,22 @@ def quadratics(draw):
     """(a, b, c, x) for f(x) = a x^2 + b x + c: its central difference is exact up to rounding."""
     number = st.integers(-300, 300).map(lambda n: n / 100)
     return draw(number), draw(number), draw(number), draw(number)
+
+
+def graph_expectation(spec, reference, whole_engine=False):
+    """What every node of the graph should hold after backward: from the reference engine when this
+    checkout has it, else from the plain-float oracle (kata.graphs, proven equal to the reference by
+    the repository's own tests)."""
+    from kata.graphs import build_with_ops, evaluate, reverse_sweep
+    from kata.observe import number
+
+    if reference is None:
+        values = evaluate(spec)
+        return {"data": values, "grad": reverse_sweep(spec, values)}
+    if not whole_engine:
+        from kata.checks.step3 import graph_closures
+
+        return graph_closures.probe(reference, {"spec": spec})
+    nodes = build_with_ops(spec, reference.Value)
+    nodes[-1].backward()
+    return {"data": [number(n.data) for n in nodes], "grad": [number(n.grad) for n in nodes]}

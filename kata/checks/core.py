@@ -141,6 +141,15 @@ def run_in_process(case: Case, student: Any, reference: Any) -> None:
         raise CheckFailed(explain_failure(case, problems))
 
 
+def run_with_expected(case: Case, student: Any, expected: dict) -> None:
+    """Probe the student and judge against an observation recorded from the reference earlier (the
+    student release, which has no reference). Raises CheckFailed with the explanation."""
+    got = case.check.probe(student, case.args)
+    problems = case.check.judge(case.args, expected, got)
+    if problems:
+        raise CheckFailed(explain_failure(case, problems))
+
+
 def require(problems: list[str], title: str) -> None:
     """Raise CheckFailed explaining the problems, if there are any (for the property tests)."""
     if problems:

@@ -1,0 +1,90 @@
+"""make student-release: what students get holds no solution, and everything in it works without one."""
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from grader.zoo import bug, with_bugs
+from kata import release
+from kata.exercises import build
+from kata.manifest import load
+from kata.paths import PACKAGE, SOLUTIONS
+
+MANIFEST = load()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return release.build(tmp_path_factory.mktemp("release") / "student-release", MANIFEST)
+
+
+def test_it_holds_no_solution_and_no_instructor_extras(built):
+    assert release.leaks(built, MANIFEST) == []
+    for absent in ("solutions", "grader", "devtests", "tools", ".ci", *release.MAINTAINERS_ONLY):
+        assert not (built / absent).exists(), absent
+    readme = (built / "README.md").read_text()
+    assert "## For instructors" not in readme and "IMPL=solutions" not in readme and "make test-step1" in readme
+    assert "instructors-only" not in readme
+
+
+def test_the_leak_check_would_see_a_solution(built, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy)
+    shutil.copy(SOLUTIONS / PACKAGE / "engine.py", copy / "exercises" / PACKAGE / "engine.py")
+    found = release.leaks(copy, MANIFEST)
+    assert any("self.grad += other.data * out.grad" in problem for problem in found)
+    assert any("marker" in problem for problem in found)
+
+
+def test_its_own_self_test_and_make_check_pass_inside_it(built):
+    assert release.self_test(built).returncode == 0
+    done = subprocess.run(["make", "check"], cwd=built, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "self test: the stubs import and every step reports todo" in done.stdout
+
+
+def test_the_recorded_expectations_judge_like_the_reference(built, tmp_path):
+    solved = subprocess.run([sys.executable, "-m", "kata", "test", "all", "--impl", str(SOLUTIONS)], cwd=built,
+                            capture_output=True, text=True, timeout=600)
+    assert solved.returncode == 0, solved.stdout[-3000:]
+    buggy = with_bugs(tmp_path / "buggy", [bug("tanh-grad-from-input")]).parent
+    failed = subprocess.run([sys.executable, "-m", "kata", "test", "3", "--impl", str(buggy)], cwd=built,
+                            capture_output=True, text=True, timeout=600)
+    assert failed.returncode == 1
+    assert "the derivative of tanh is computed from the input" in failed.stdout
+
+
+def test_reset_works_from_the_frozen_templates(built, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(built, copy)
+    solved = build(SOLUTIONS / PACKAGE, MANIFEST, upto=1)["numeric.py"] + "    # a closing note of mine\n"
+    (copy / "exercises" / PACKAGE / "numeric.py").write_text(solved)
+    done = subprocess.run([sys.executable, "-m", "kata", "reset", "1"], cwd=copy, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (copy / "exercises" / PACKAGE / "numeric.py").read_text() == (
+        built / "exercises" / PACKAGE / "numeric.py").read_text()
+    assert list((copy / ".kata" / "backups").rglob("numeric.py"))
+
+
+def test_the_classroom_workflow_grades_every_step_with_its_points(built):
+    workflow = (built / ".github" / "workflows" / "classroom.yml").read_text()
+    required = [s for s in MANIFEST.steps if not s.bonus]
+    for step in required:
+        block = workflow[workflow.index(f"id: step{step.number}\n"):]
+        assert f"command: python -m kata test {step.number}\n" in block
+        assert re.search(rf"max-score: {step.points}\n", block[: block.index("max-score") + 20])
+    assert f"runners: {','.join(f'step{s.number}' for s in required)}" in workflow
+    assert sum(int(m) for m in re.findall(r"max-score: (\d+)", workflow)) == MANIFEST.total_points
+
+
+def test_the_zip_holds_the_folder(built):
+    with zipfile.ZipFile(built.with_suffix(".zip")) as bundle:
+        names = {name.split("/", 1)[1] for name in bundle.namelist()}
+    made_later = (".venv", ".kata", "__pycache__", ".hypothesis")  # by the tests that ran inside the folder
+    on_disk = {str(p.relative_to(built)) for p in built.rglob("*")
+               if p.is_file() and not set(p.relative_to(built).parts) & set(made_later)}
+    assert names == on_disk
