@@ -18,7 +18,7 @@ PLOTS_READY := $(VENV)/.ready-plots
 DEV_READY := $(VENV)/.ready-dev
 
 .PHONY: help test hint progress watch reset graph demo check lint exercises exercises-check ladder zoo redteam bench \
-        student-release grade clean
+        student-release grade gradescope clean
 
 help:  ## list the commands
 	@echo "micrograd kata. Students:"
@@ -151,6 +151,10 @@ ifneq ($(wildcard grader/cli.py),)
 
 grade: | $(VENV)/bin/python  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
 	@$(PY) -m grader $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
+
+SEED ?= 271828
+gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
+	@$(PY) -m grader.packaging gradescope --seed $(SEED)
 
 endif
 

@@ -1,0 +1,83 @@
+"""make gradescope: the autograder zip for Gradescope.
+
+    python -m grader.packaging gradescope [--out build/gradescope] [--seed S] [--timeout SEC]
+
+Gradescope unpacks the zip into /autograder/source, runs setup.sh once (as root) to build its image,
+and runs run_autograder for every submission. The zip holds the grader, the catalogue, the manifest
+and the reference solution (instructors only: never hand this zip to students), and gradescope.json
+with the seed and the per-check timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import stat
+import sys
+import zipfile
+from pathlib import Path
+
+from kata.paths import PACKAGE, ROOT, SOLUTIONS
+
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image.
+set -euxo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# The grader needs Python 3.11 or newer (the default image's python3 is 3.10). It tries bubblewrap
+# at grading time; where the container forbids it, children still run as an unprivileged user.
+if ! apt-get install -y --no-install-recommends python3.11 bubblewrap; then
+  apt-get install -y --no-install-recommends software-properties-common
+  add-apt-repository -y ppa:deadsnakes/ppa
+  apt-get update
+  apt-get install -y --no-install-recommends python3.11 bubblewrap
+fi
+"""
+
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for every submission: /autograder/submission in, /autograder/results/results.json
+# out (always, also when the submission or the autograder is broken). The root is a setting for tests.
+cd "${AUTOGRADER_ROOT:-/autograder}/source"
+exec "${PYTHON:-python3.11}" -m grader.gradescope
+"""
+
+
+def build_gradescope(out: Path, seed: int, timeout: float | None) -> Path:
+    if out.exists():
+        shutil.rmtree(out)
+    source = out / "autograder"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("kata", "grader"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
+    shutil.copytree(SOLUTIONS / PACKAGE, source / "solutions" / PACKAGE, ignore=ignore)
+    shutil.copy2(ROOT / "kata.toml", source / "kata.toml")
+    (source / "grader" / "gradescope.json").write_text(json.dumps({"seed": seed, "timeout": timeout, "jobs": 1}))
+    for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):
+        path = source / name
+        path.write_text(text)
+        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    archive = out / "autograder.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo.from_file(path, str(path.relative_to(source)))
+                with open(path, "rb") as handle:
+                    bundle.writestr(info, handle.read(), zipfile.ZIP_DEFLATED)
+    return archive
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader.packaging", description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["gradescope"])
+    parser.add_argument("--out", type=Path, default=Path("build/gradescope"))
+    parser.add_argument("--seed", type=int, default=271828, help="the grading seed: pick your own, keep it private")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds per check (default: the manifest's)")
+    args = parser.parse_args(argv)
+    archive = build_gradescope(args.out, args.seed, args.timeout)
+    print(f"wrote {archive} (seed {args.seed}): upload it as the autograder of a Gradescope programming assignment")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
