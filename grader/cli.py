@@ -1,4 +1,5 @@
 """python -m grader [SUBMISSION ...] [--out DIR] [--jobs N] [--seed S] [--timeout SEC] [--resume]
+   python -m grader similarity DIR [--out OUT]   (see grader/similarity.py)
 
 Grades every submission (a folder or a .zip/.tar.gz holding a micrograd/ package) and writes
     DIR/gradebook.csv                 one row per submission
@@ -77,6 +78,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["similarity"] and not Path("similarity").exists():
+        from grader.similarity import main as similarity
+
+        return similarity(argv[1:])
     args = parse(argv)
     manifest = load()
     try:
