@@ -149,7 +149,7 @@ GRADE_FLAGS ?=
 
 ifneq ($(wildcard grader/cli.py),)
 
-grade: | $(VENV)/bin/python  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
+grade: $(PLOTS_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
 	@$(PY) -m grader $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
 
 SEED ?= 271828

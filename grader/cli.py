@@ -3,6 +3,7 @@
 
 Grades every submission (a folder or a .zip/.tar.gz holding a micrograd/ package) and writes
     DIR/gradebook.csv                 one row per submission
+    DIR/report.html                   the class at a glance, for the instructor
     DIR/<submission>/results.json     Gradescope's autograder format, one test per check
     DIR/<submission>/feedback.md      for the student
     DIR/<submission>/record.json      everything decided, for --resume and for re-rendering
@@ -29,6 +30,7 @@ from grader.lock import Busy, OutputLock
 from grader.outputs import feedback_markdown, gradebook, results_json
 from grader.progress import Progress, summary_table
 from grader.records import Record, grader_version, load_record, record_path, save_record, write_atomic
+from grader.report import report_html
 from grader.samples import build_samples
 from grader.sandbox import Limits, Sandbox, build_harness, enable_subreaper, probe_bwrap, sweep_strays
 from grader.submissions import Submission, prepare, safe_names
@@ -113,9 +115,11 @@ def _run(args: argparse.Namespace, manifest: Manifest) -> int:
         names = safe_names(sources)
         records = _grade_all(batch, sources, names, args.jobs)
         write_atomic(args.out / "gradebook.csv", gradebook(records, manifest))
+        write_atomic(args.out / "report.html",
+                     report_html(records, manifest, args.seed, batch.version, sandbox.isolated))
         print(summary_table(records, [s.step.number for s in plan.steps]))
-        print(f"\nwrote {args.out / 'gradebook.csv'} and, per submission, results.json, feedback.md and record.json "
-              f"(seed {args.seed}, grader {batch.version}; {sandbox.describe()})")
+        print(f"\nwrote {args.out / 'gradebook.csv'}, {args.out / 'report.html'} and, per submission, results.json, "
+              f"feedback.md and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})")
         return 0
     finally:
         sweep_strays()

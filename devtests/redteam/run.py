@@ -224,7 +224,7 @@ def _scores(out: Path, name: str) -> dict[int, Fraction] | None:
 
 def check_output_folder(out: Path, names: list[str]) -> list[str]:
     problems = []
-    allowed = {"gradebook.csv", ".grader.lock", *names}
+    allowed = {"gradebook.csv", "report.html", ".grader.lock", *names}
     for path in out.iterdir():
         if path.name not in allowed:
             problems.append(f"the output folder holds {path.name}, which the grader did not write")
