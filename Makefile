@@ -126,10 +126,10 @@ zoo: $(STUDENT_READY)  ## prove every bug of grader/zoo.toml is detected, attrib
 redteam: $(STUDENT_READY)  ## grade the hostile submissions of devtests/redteam and prove the grader survived
 	@$(PY) -m devtests.redteam.run
 
-bench: $(STUDENT_READY)  ## print the figures: a student's wait per step, the grader's speed
-	@$(PY) tools/bench.py
-	@echo
-	@$(PY) tools/bench_grader.py
+bench: $(STUDENT_READY)  ## print the figures: a student's wait, the grader's speed, the engine against micrograd
+	@echo "== a student's make test-stepN" && $(PY) tools/bench.py
+	@echo && echo "== the grader" && $(PY) tools/bench_grader.py
+	@echo && echo "== the reference engine against micrograd" && $(PY) tools/bench_engines.py
 
 student-release: $(STUDENT_READY)  ## build/student-release/ and .zip: what students get (no solutions), self-tested
 	@$(PY) -m kata student-release
