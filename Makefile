@@ -15,10 +15,11 @@ PY := $(VENV)/bin/python
 
 STUDENT_READY := $(VENV)/.ready-student
 PLOTS_READY := $(VENV)/.ready-plots
+INSTRUCTOR_READY := $(VENV)/.ready-instructor
 DEV_READY := $(VENV)/.ready-dev
 
 .PHONY: help test hint progress watch reset graph demo check lint exercises exercises-check ladder zoo redteam bench \
-        student-release grade gradescope clean
+        student-release grade gradescope notebooks nbgrader-release nbgrader-autograde nbgrader-feedback clean
 
 help:  ## list the commands
 	@echo "micrograd kata. Students:"
@@ -59,6 +60,11 @@ $(STUDENT_READY): requirements/student.txt | $(VENV)/bin/python
 $(PLOTS_READY): requirements/plots.txt $(STUDENT_READY)
 	@echo "installing matplotlib and graphviz (for pictures) into $(VENV) ..."
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/plots.txt
+	@touch $@
+
+$(INSTRUCTOR_READY): requirements/instructor.txt $(STUDENT_READY)
+	@echo "installing nbgrader (the instructors' extra, about 345 MB) into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/instructor.txt
 	@touch $@
 
 $(DEV_READY): requirements/dev.txt $(STUDENT_READY)
@@ -106,6 +112,7 @@ check: $(DEV_READY)  ## lint, every step against the reference, exercises in syn
 	@echo "== the tooling and the grader" && KATA_HYPOTHESIS=grade $(PY) -m pytest devtests -q --no-header
 	@echo "== the bug zoo" && $(PY) -m devtests.zoo_proof
 	@echo "== the red team" && $(PY) -m devtests.redteam.run
+	@echo "== the nbgrader round trip" && $(PY) -m devtests.nbgrader_roundtrip
 	@echo "make check: all green"
 
 lint: $(DEV_READY)
@@ -126,10 +133,12 @@ zoo: $(STUDENT_READY)  ## prove every bug of grader/zoo.toml is detected, attrib
 redteam: $(STUDENT_READY)  ## grade the hostile submissions of devtests/redteam and prove the grader survived
 	@$(PY) -m devtests.redteam.run
 
-bench: $(STUDENT_READY)  ## print the figures: a student's wait, the grader's speed, the engine against micrograd
+bench: $(DEV_READY)  ## print the figures: a student's wait, the grader's speed, the engine against micrograd
 	@echo "== a student's make test-stepN" && $(PY) tools/bench.py
 	@echo && echo "== the grader" && $(PY) tools/bench_grader.py
 	@echo && echo "== the reference engine against micrograd" && $(PY) tools/bench_engines.py
+	@echo && echo "== nbgrader's autograde against our grader, on the same notebooks" && \
+	  $(PY) -m devtests.nbgrader_roundtrip
 
 student-release: $(STUDENT_READY)  ## build/student-release/ and .zip: what students get (no solutions), self-tested
 	@$(PY) -m kata student-release
@@ -155,6 +164,25 @@ grade: $(PLOTS_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [
 SEED ?= 271828
 gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
 	@$(PY) -m grader.packaging gradescope --seed $(SEED)
+
+# The Jupyter course: nbgrader/ is the course folder. nbgrader runs `alembic` from the venv, so the
+# venv's bin/ goes first on PATH.
+NBGRADER := cd nbgrader && PATH="$(abspath $(VENV))/bin:$$PATH" nbgrader
+STEPS := $(shell sed -n 's/^number = //p' kata.toml)
+
+notebooks: $(INSTRUCTOR_READY)  ## build nbgrader/source/stepN/stepN.ipynb from the reference: make notebooks SEED=your-seed
+	@$(PY) -m grader.notebooks build --seed $(SEED)
+
+nbgrader-release: $(INSTRUCTOR_READY)  ## nbgrader generate_assignment for every step: nbgrader/release/
+	@for n in $(STEPS); do $(NBGRADER) generate_assignment step$$n --force || exit 1; done
+
+nbgrader-autograde: $(INSTRUCTOR_READY)  ## nbgrader autograde every step found in nbgrader/submitted/
+	@for n in $(STEPS); do if ls -d nbgrader/submitted/*/step$$n >/dev/null 2>&1; then \
+	  $(NBGRADER) autograde step$$n || exit 1; fi; done
+
+nbgrader-feedback: $(INSTRUCTOR_READY)  ## nbgrader generate_feedback for every autograded step: nbgrader/feedback/
+	@for n in $(STEPS); do if ls -d nbgrader/autograded/*/step$$n >/dev/null 2>&1; then \
+	  $(NBGRADER) generate_feedback step$$n || exit 1; fi; done
 
 endif
 

@@ -23,7 +23,8 @@ Protocol, one JSON object per line on the channel:
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+if __name__ == "__main__":  # run as the sandboxed script: the harness folder holds the kata package
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import contextlib
 import json

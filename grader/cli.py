@@ -187,13 +187,16 @@ def _reusable(previous: Record, submission: Submission, batch: Batch) -> bool:
     folder = batch.out / previous.submission
     return (previous.fingerprint == submission.fingerprint and previous.seed == batch.plan.seed
             and previous.grader_version == batch.version and previous.sandboxed == batch.sandbox.isolated
-            and [s.number for s in previous.steps] == [s.step.number for s in batch.plan.steps]
+            and [s.number for s in previous.steps] == [s.step.number for s in batch.plan.steps
+                                                       if submission.steps is None or s.step.number in submission.steps]
             and (folder / "results.json").is_file() and (folder / "feedback.md").is_file())
 
 
 def _grade_steps(batch: Batch, submission: Submission) -> list[StepOutcome]:
     outcomes = []
     for plan in batch.plan.steps:
+        if submission.steps is not None and plan.step.number not in submission.steps:
+            continue  # a notebook of the nbgrader course is graded on its own step only
         if submission.package is None:
             outcomes.append(not_graded(plan, submission.problem))
         else:

@@ -1,7 +1,9 @@
 """From what an instructor points at to a micrograd package on disk.
 
 A submission is a folder, a .zip, or a .tar.gz/.tgz/.tar that holds a `micrograd/` package at any
-depth (in a full clone of the kata: exercises/micrograd). Archives are unpacked into the grader's
+depth (in a full clone of the kata: exercises/micrograd), or one notebook of the nbgrader course
+(a .ipynb, or a folder holding one), whose `%%micrograd` cells are the package and whose step alone
+is graded. Archives are unpacked into the grader's
 scratch folder, never next to the archive, and defensively: an entry with an absolute path or a
 `..` component is skipped, links and special files are skipped, and more than MAX_FILES entries or
 MAX_BYTES unpacked (a zip bomb) rejects the archive. Every skip is noted in the feedback.
@@ -10,8 +12,10 @@ MAX_BYTES unpacked (a zip bomb) rejects the archive. Every skip is noted in the 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import shutil
 import stat
 import tarfile
 import zipfile
@@ -23,6 +27,7 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_FILE = 10 * 1024 * 1024
 SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".hypothesis", ".ipynb_checkpoints"}
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
+NAME_SUFFIXES = (*ARCHIVE_SUFFIXES, ".ipynb")
 
 
 class Rejected(Exception):
@@ -34,6 +39,7 @@ class Submission:
     name: str
     source: Path
     package: Path | None = None
+    steps: list[int] | None = None  # only these steps are graded (a notebook: its own step); None: all
     fingerprint: str = ""
     notes: list[str] = field(default_factory=list)
     problem: str = ""  # "" when a package was found, else the reason for the gradebook
@@ -41,7 +47,7 @@ class Submission:
 
 def display_name(source: Path) -> str:
     name = source.name
-    for suffix in ARCHIVE_SUFFIXES:
+    for suffix in NAME_SUFFIXES:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
@@ -181,6 +187,41 @@ def choose_package(root: Path, notes: list[str]) -> Path | None:
     return found[0]
 
 
+MAGIC = "%%micrograd"
+
+
+def _cell_source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def package_from_notebook(notebook: Path, target: Path, notes: list[str]) -> tuple[Path, list[int] | None]:
+    """The micrograd package written by a notebook of the nbgrader course: each `%%micrograd NAME` code cell
+    is micrograd/NAME.py (a later cell for the same module wins). Returns it and the notebook's step."""
+    try:
+        book = json.loads(notebook.read_text(encoding="utf-8"))
+        cells = [c for c in book["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise Rejected(f"{notebook.name} is not a readable notebook ({error})") from None
+    package = target / "micrograd"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text('"""micrograd, from the notebook ' + notebook.name + '"""\n')
+    modules = []
+    for cell in cells:
+        text = _cell_source(cell)
+        first, _, code = text.partition("\n")
+        if first.strip().startswith(MAGIC):
+            name = first.strip()[len(MAGIC):].strip()
+            if re.fullmatch(r"[a-z_]+", name):
+                (package / f"{name}.py").write_text(code, encoding="utf-8")
+                modules.append(name)
+    if not modules:
+        raise Rejected(f"{notebook.name} has no %%micrograd cell: it is not a notebook of the kata's course")
+    step = book.get("metadata", {}).get("kata", {}).get("step")
+    notes.append(f"graded from the notebook {notebook.name}" + (f": step {step} only" if isinstance(step, int) else ""))
+    return package, [step] if isinstance(step, int) else None
+
+
 def fingerprint(package: Path | None, source: Path) -> str:
     """A hash of what is graded: the package's files (names and bytes), or the source if there is none."""
     digest = hashlib.sha256()
@@ -203,6 +244,10 @@ def prepare(source: Path, name: str, scratch: Path) -> Submission:
     try:
         if source.is_dir():
             root = source
+        elif source.is_file() and source.suffix == ".ipynb":
+            root = scratch / "single" / name
+            root.mkdir(parents=True)
+            shutil.copy2(source, root / source.name)
         elif source.is_file() and source.name.lower().endswith(ARCHIVE_SUFFIXES):
             root = scratch / "unpacked" / name
             root.mkdir(parents=True)
@@ -211,10 +256,17 @@ def prepare(source: Path, name: str, scratch: Path) -> Submission:
             else:
                 _unpack_tar(source, root, submission.notes)
         elif source.exists():
-            raise Rejected(f"not a folder or an archive ({', '.join(ARCHIVE_SUFFIXES)})")
+            raise Rejected(f"not a folder, a notebook or an archive ({', '.join(ARCHIVE_SUFFIXES)})")
         else:
             raise Rejected("not found")
         submission.package = choose_package(root, submission.notes)
+        notebooks = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) if (
+            submission.package is None) else []
+        if len(notebooks) > 1:
+            raise Rejected(f"{len(notebooks)} notebooks: grade one notebook per submission (one folder each)")
+        if notebooks:
+            submission.package, submission.steps = package_from_notebook(
+                notebooks[0], scratch / "notebooks" / name, submission.notes)
         if submission.package is None:
             submission.problem = "no micrograd package"
     except Rejected as error:

@@ -120,6 +120,25 @@ def render(source: str, regions: list[Region], upto: int = 0) -> str:
     return "".join(out)
 
 
+def render_step(source: str, regions: list[Region], step: int) -> str:
+    """The file for step `step`'s notebook: earlier steps' code kept, this step's regions kept WITH
+    their markers (nbgrader clears them), later steps stubbed."""
+    lines = source.splitlines(keepends=True)
+    out: list[str] = []
+    position = 0
+    for region in regions:
+        out.extend(lines[position : region.begin - 1])
+        if region.step.number < step:
+            out.extend(lines[region.begin : region.end - 1])
+        elif region.step.number == step:
+            out.extend(lines[region.begin - 1 : region.end])
+        else:
+            out.append(region.stub)
+        position = region.end
+    out.extend(lines[position:])
+    return "".join(out)
+
+
 def reference_files(solutions_package: Path) -> list[Path]:
     return sorted(p for p in solutions_package.glob("*.py") if p.is_file())
 

@@ -157,6 +157,10 @@ def require(problems: list[str], title: str) -> None:
 
 
 def explain_failure(case: Case, problems: list[str]) -> str:
-    text = [f"{case.check.key}: {case.title}"]
+    return failure_text(case.check.key, case.title, problems)
+
+
+def failure_text(key: str, title: str, problems: list[str]) -> str:
+    text = [f"{key}: {title}"]
     text.extend(f"  {line}" for problem in problems for line in problem.splitlines())
     return "\n".join(text)

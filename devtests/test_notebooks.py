@@ -1,0 +1,76 @@
+"""The nbgrader course's notebooks: built from the single source, graded by our grader too."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from devtests.nbgrader_roundtrip import SEED, release_problems
+from grader import notebooks
+from grader.submissions import Rejected, package_from_notebook
+from kata.manifest import load
+from kata.paths import ROOT
+
+MANIFEST = load()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    notebooks.build(course, SEED, MANIFEST)
+    return course
+
+
+def _book(course, n):
+    return json.loads((course / "source" / f"step{n}" / f"step{n}.ipynb").read_text())
+
+
+@pytest.mark.parametrize("step", MANIFEST.steps, ids=lambda s: f"step{s.number}")
+def test_every_notebook_teaches_then_asks_then_checks(course, step):
+    book = _book(course, step.number)
+    assert book["metadata"]["kata"] == {"step": step.number}
+    cells = book["cells"]
+    assert cells[0]["cell_type"] == "markdown" and f"# Step {step.number}: {step.title}" in "".join(cells[0]["source"])
+    flags = [c["metadata"].get("nbgrader", {}) for c in cells]
+    solutions = [c for c, f in zip(cells, flags) if f.get("solution")]
+    assert len(solutions) == 1 and "".join(solutions[0]["source"]).startswith(f"%%micrograd {step.file[:-3]}\n")
+    assert "### BEGIN SOLUTION" in "".join(solutions[0]["source"])
+    tests = [(c, f) for c, f in zip(cells, flags) if f.get("grade")]
+    assert tests and all(f["locked"] and "### BEGIN HIDDEN TESTS" in "".join(c["source"]) for c, f in tests)
+    assert round(sum(f["points"] for _, f in tests), 3) == step.points
+    given = [c for c, f in zip(cells, flags) if f.get("locked") and "".join(c["source"]).startswith("%%micrograd")]
+    assert all("BEGIN SOLUTION" not in "".join(c["source"]) for c in given)
+
+
+def test_the_release_check_sees_solutions_markers_and_hidden_tests(course, tmp_path):
+    fake = tmp_path / "fake"
+    shutil.copytree(course / "source", fake / "release")  # an unprocessed notebook posing as a release
+    found = "\n".join(release_problems(fake, MANIFEST))
+    assert "solution code in the release" in found and "still says BEGIN HIDDEN TESTS" in found
+    assert "the inputs of a hidden case are in the release" in found
+
+
+def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
+    blank = json.loads(json.dumps(_book(course, 3)))
+    for cell in blank["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            text = "".join(cell["source"])
+            cell["source"] = text.replace("self.grad += out.grad\n", "self.grad += 0.0\n")
+    (tmp_path / "wrong").mkdir()
+    (tmp_path / "wrong" / "step3.ipynb").write_text(json.dumps(blank))
+    source = course / "source" / "step3"
+    done = subprocess.run([sys.executable, "-m", "grader", str(source), str(tmp_path / "wrong"), "--out",
+                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
+    assert rows[1].startswith("step3,ok,20,20,0,0,20,0,0,0,0,0")
+    assert rows[2].startswith("wrong,ok,") and float(rows[2].split(",")[2]) < 20 and rows[2].split(",")[3] == "20"
+
+
+def test_a_notebook_without_micrograd_cells_is_refused(tmp_path):
+    (tmp_path / "x.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": "print(1)"}],
+                                                  "metadata": {}}))
+    with pytest.raises(Rejected, match="no %%micrograd cell"):
+        package_from_notebook(tmp_path / "x.ipynb", tmp_path / "pkg", [])

@@ -1,0 +1,86 @@
+"""Support for the kata's Jupyter notebooks (the nbgrader course): a micrograd package built from
+notebook cells, and the checks of the catalogue run from test cells.
+
+    from kata.notebook import setup, check
+    setup()                       # once, at the top: registers the %%micrograd cell magic
+
+    %%micrograd engine            # a cell that IS micrograd/engine.py: its code runs as that module,
+    class Value: ...              # so `from .engine import Value` in a later module works as usual
+
+    check("step3.op-backward", [...])   # a test cell: probe your micrograd, judge against expectations
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+from kata.checks import REGISTRY
+from kata.checks.core import failure_text
+from kata.observe import Implementation, describe_exception, explain
+
+PACKAGE = "micrograd"
+
+
+def _package() -> types.ModuleType:
+    package = sys.modules.get(PACKAGE)
+    if package is None or getattr(package, "__notebook__", False) is False:
+        package = types.ModuleType(PACKAGE)
+        package.__path__ = []  # type: ignore[attr-defined]
+        package.__notebook__ = True  # type: ignore[attr-defined]
+        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+            del sys.modules[name]
+        sys.modules[PACKAGE] = package
+    return package
+
+
+def run_module(name: str, code: str) -> types.ModuleType:
+    """Run a cell's code as the module micrograd.<name> (replacing any earlier version of it)."""
+    package = _package()
+    module = types.ModuleType(f"{PACKAGE}.{name}")
+    module.__package__ = PACKAGE
+    module.__file__ = f"{PACKAGE}/{name}.py"
+    sys.modules[module.__name__] = module
+    setattr(package, name, module)
+    exec(compile(code, module.__file__, "exec"), module.__dict__)  # the student's own cell, in their own kernel
+    return module
+
+
+def setup() -> None:
+    """Register %%micrograd NAME: the cell's code becomes the module micrograd.NAME, and its public
+    names are also put in the notebook's namespace, for experimenting."""
+    from IPython import get_ipython
+    from IPython.core.magic import register_cell_magic
+
+    _package()
+
+    @register_cell_magic
+    def micrograd(line: str, cell: str) -> None:
+        module = run_module(line.strip(), cell)
+        shell = get_ipython()
+        if shell is not None:
+            shell.user_ns.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
+
+
+def check(key: str, cases: list[dict]) -> None:
+    """Run one check of the catalogue on every case, against the expected result stored with it.
+
+    Raises AssertionError saying, for every failing case, what was expected and what the code gave."""
+    found = REGISTRY[key]
+    student = Implementation(PACKAGE, Path("."))
+    failures = []
+    for case in cases:
+        args, expected, label = case["args"], case["expected"], case.get("label", "")
+        title = f"{found.title} [{label}]" if label else found.title
+        try:
+            got = found.probe(student, args)
+        except Exception as error:  # noqa: BLE001 - the student's code may raise anything
+            failures.append(f"{found.key}: {title}\n  " + explain(describe_exception(error, None)))
+            continue
+        problems = found.judge(args, expected, got)
+        if problems:
+            failures.append(failure_text(found.key, title, problems))
+    if failures:
+        raise AssertionError("\n\n".join(failures))
+    print(f"{found.key}: all {len(cases)} case(s) pass")
