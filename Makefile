@@ -36,8 +36,10 @@ help:  ## list the commands
 	@sed -n -e 's/^number = \(.*\)/  step \1:/p' -e 's/^title = "\(.*\)"/\1/p' kata.toml | paste -d' ' - -
 	@echo
 ifneq ($(wildcard solutions/micrograd/engine.py),)
-	@echo "Instructors: make grade SUBMISSIONS=\"alice/ bob.zip\" (with none: the bundled samples); see README.md"
-	@echo "Maintainers: make check (the repository's own test), make exercises, make student-release, make bench"
+	@echo "Instructors: make grade SUBMISSIONS=\"alice/ bob.zip\" (with none: the bundled samples), make student-release,"
+	@echo "  make gradescope SEED=..., make notebooks SEED=..., make nbgrader-release / -autograde / -feedback"
+	@echo "  (README.md, For instructors)"
+	@echo "Maintainers: make check (the repository's own test), make exercises, make bench"
 endif
 
 # ---- Environment ---------------------------------------------------------------------------

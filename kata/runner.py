@@ -97,10 +97,10 @@ def run_step(
             command,
             cwd=ROOT,
             env=child_env,
-            start_new_session=True,
             stdout=subprocess.PIPE if capture else None,
             stderr=subprocess.STDOUT if capture else None,
             text=True,
+            **_own_group(),
         )
         try:
             output, _ = process.communicate(timeout=step.budget + STARTUP_MARGIN)
@@ -117,7 +117,17 @@ def run_step(
     return result
 
 
+def _own_group() -> dict:
+    """Start the suite in its own process group, so that a timeout can stop everything it started."""
+    if os.name == "posix":
+        return {"start_new_session": True}
+    return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}  # Windows without WSL
+
+
 def _kill(process: subprocess.Popen) -> None:
+    if not hasattr(os, "killpg"):
+        process.kill()
+        return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
 
