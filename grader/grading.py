@@ -172,7 +172,7 @@ def grade_step(plan: StepPlan, package: Path, sandbox: Sandbox, limits: Limits, 
         if run.ended == "done":
             break
         done = len(run.results)
-        reason = _stop_reason(run, budget)
+        reason = _stop_reason(run, budget, limits)
         if run.running is not None:  # charge the check that was running, carry on with the next ones
             states[pending[run.running]] = ("timeout" if run.ended == "timeout" else "crashed", reason)
             pending = pending[run.running + 1 :]
@@ -210,7 +210,7 @@ def not_graded(plan: StepPlan, reason: str) -> StepOutcome:
     return StepOutcome(step.number, step.title, step.points, step.bonus, verdicts, reason)
 
 
-def _stop_reason(run: ChildRun, budget: float) -> str:
+def _stop_reason(run: ChildRun, budget: float, limits: Limits) -> str:
     output = f"\nwhat the program printed last:\n{run.output}" if run.output.strip() else ""
     if run.ended == "timeout":
         if run.importing:
@@ -221,7 +221,7 @@ def _stop_reason(run: ChildRun, budget: float) -> str:
     if run.importing:
         return f"the process ended ({run.detail}) while importing {run.importing}.py{output}"
     return (f"the process ended ({run.detail}) during this check: sys.exit, os._exit, a crash, or a resource limit "
-            f"(memory {Limits.memory // 2**20} MiB){output}")
+            f"(memory {limits.memory // 2**20} MiB){output}")
 
 
 def _import_problem(step: Step, run: ChildRun) -> str:
