@@ -25,10 +25,10 @@ import time
 from pathlib import Path
 
 from grader import notebooks
-from kata import exercises as generator
 from kata.checks import cases
 from kata.manifest import Manifest, load
-from kata.paths import PACKAGE, ROOT, SOLUTIONS
+from kata.paths import ROOT
+from kata.release import solution_lines
 
 SEED = 97531
 
@@ -39,21 +39,6 @@ def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
     if done.returncode != 0:
         raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
     return done
-
-
-def solution_lines(manifest: Manifest, steps: set[int]) -> set[str]:
-    """Distinctive lines of the solution regions of these steps."""
-    generated = generator.build(SOLUTIONS / PACKAGE, manifest).values()
-    stubs = {line.strip() for text in generated for line in text.splitlines()}
-    found = set()
-    for path in generator.reference_files(SOLUTIONS / PACKAGE):
-        source = path.read_text(encoding="utf-8")
-        lines = source.splitlines()
-        for region in generator.find_regions(path.name, source, manifest):
-            if region.step.number in steps:
-                found |= {line.strip() for line in lines[region.begin : region.end - 1]
-                          if len(line.strip()) >= 20 and not line.strip().startswith("#")} - stubs
-    return found
 
 
 def release_problems(course: Path, manifest: Manifest) -> list[str]:

@@ -9,7 +9,6 @@ costs the others.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -18,8 +17,8 @@ from pathlib import Path
 from grader.sandbox import ChildRun, Limits, Sandbox, run_child
 from kata.checks import Case, cases
 from kata.manifest import Manifest, Step
-from kata.observe import Implementation, explain, register_package
-from kata.paths import PACKAGE, SOLUTIONS
+from kata.observe import explain
+from kata.observe import reference as load_reference
 
 REFERENCE = "micrograd_grader_reference"
 MAX_RESTARTS = 6  # fresh children per step after a crash or a hang
@@ -97,9 +96,7 @@ class Plan:
     @classmethod
     def build(cls, manifest: Manifest, seed: int, steps: list[int] | None = None) -> Plan:
         """Draw every step's cases from the seed and observe the reference on each (in this process)."""
-        if REFERENCE not in sys.modules:
-            register_package(REFERENCE, SOLUTIONS / PACKAGE)
-        reference = Implementation(REFERENCE, SOLUTIONS / PACKAGE)
+        reference = load_reference(REFERENCE)
         plan = cls(seed)
         files = {s.number: s.file.removesuffix(".py") for s in manifest.steps}
         for step in manifest.steps:

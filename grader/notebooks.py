@@ -28,12 +28,14 @@ from kata import exercises as generator
 from kata.checks import cases
 from kata.checks.core import PUBLIC_SEED
 from kata.manifest import Manifest, Step, load
-from kata.observe import Implementation, register_package
+from kata.observe import Implementation
+from kata.observe import reference as load_reference
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
+from kata.release import MAINTAINER_MODULES
 
 COURSE = ROOT / "nbgrader"
 REFERENCE = "micrograd_notebook_reference"
-MAINTAINERS_ONLY = ("exercises.py", "ladder.py", "release.py", "templates")
+
 DEFAULT_SEED = 271828
 
 LESSONS = {
@@ -260,16 +262,14 @@ def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Pat
     import nbformat
 
     manifest = manifest or load()
-    if REFERENCE not in sys.modules:
-        register_package(REFERENCE, SOLUTIONS / PACKAGE)
-    reference = Implementation(REFERENCE, SOLUTIONS / PACKAGE)
+    reference = load_reference(REFERENCE)
     written = []
     for step in manifest.steps:
         folder = course / "source" / f"step{step.number}"
         if folder.exists():
             shutil.rmtree(folder)
         shutil.copytree(ROOT / "kata", folder / "kata",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *MAINTAINERS_ONLY))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *MAINTAINER_MODULES))
         path = folder / f"step{step.number}.ipynb"
         nbformat.write(notebook(step, manifest, seed, reference), path)
         written.append(path)

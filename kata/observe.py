@@ -140,6 +140,16 @@ def register_package(package: str, directory: Path, run_init: bool = True) -> ty
     return module
 
 
+def reference(package: str) -> Implementation:
+    """The reference solution (solutions/micrograd), imported once under the given private name, so that
+    it can live next to a student's `micrograd` in one process."""
+    from kata.paths import PACKAGE, SOLUTIONS
+
+    if package not in sys.modules:
+        register_package(package, SOLUTIONS / PACKAGE)
+    return Implementation(package, SOLUTIONS / PACKAGE)
+
+
 def _relative(filename: str, directory: Path | None) -> str | None:
     """filename relative to the package directory, or None if it is not inside it."""
     if not filename:

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from kata.checks.core import CheckFailed, run_in_process, run_with_expected
-from kata.observe import Implementation, describe_exception, explain, register_package
-from kata.paths import EXPECTED, PACKAGE, SOLUTIONS, has_reference, implementation_dir
+from kata.observe import Implementation, describe_exception, explain
+from kata.observe import reference as load_reference
+from kata.paths import EXPECTED, PACKAGE, has_reference, implementation_dir
 
 REFERENCE_PACKAGE = "micrograd_reference"
 
@@ -89,11 +90,7 @@ def student(pytestconfig: pytest.Config) -> Implementation:
 def reference() -> Implementation | None:
     """The reference engine, imported under another name so both can live in one process; None in a
     student release, where the expected values come from tests/expected.json instead."""
-    if not has_reference():
-        return None
-    if REFERENCE_PACKAGE not in sys.modules:
-        register_package(REFERENCE_PACKAGE, SOLUTIONS / PACKAGE)
-    return Implementation(REFERENCE_PACKAGE, SOLUTIONS / PACKAGE)
+    return load_reference(REFERENCE_PACKAGE) if has_reference() else None
 
 
 @pytest.fixture(scope="session")

@@ -25,10 +25,11 @@ from kata import exercises as generator
 from kata.checks import STEP_MODULES, cases
 from kata.checks.core import PUBLIC_SEED
 from kata.manifest import Manifest, load
-from kata.observe import Implementation, register_package
+from kata.observe import reference as load_reference
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 
-MAINTAINERS_ONLY = ["kata/exercises.py", "kata/ladder.py", "kata/release.py"]  # they need solutions/
+MAINTAINER_MODULES = ("exercises.py", "ladder.py", "release.py")  # kata modules that need solutions/
+MAINTAINERS_ONLY = [f"kata/{name}" for name in MAINTAINER_MODULES]
 KEEP = [
     "kata.toml", "Makefile", "pyproject.toml", ".gitignore", "requirements/student.txt", "requirements/plots.txt",
     "exercises", "tests", "kata", "docs/images",
@@ -40,9 +41,7 @@ REFERENCE = "micrograd_release_reference"
 
 def record_expectations(seed: int = PUBLIC_SEED) -> dict:
     """{step: {case id: the reference's observation}} for the public checks."""
-    if REFERENCE not in sys.modules:
-        register_package(REFERENCE, SOLUTIONS / PACKAGE)
-    reference = Implementation(REFERENCE, SOLUTIONS / PACKAGE)
+    reference = load_reference(REFERENCE)
     return {str(step): {case.id: case.check.probe(reference, case.args) for case in cases(step, seed)}
             for step in STEP_MODULES}
 
@@ -97,8 +96,9 @@ def classroom_workflow(manifest: Manifest) -> str:
     return "\n".join(lines) + "\n"
 
 
-def solution_lines(manifest: Manifest) -> set[str]:
-    """Every distinctive line of solution code: in a region, and nowhere in the stubs."""
+def solution_lines(manifest: Manifest, steps: set[int] | None = None) -> set[str]:
+    """Every distinctive line of solution code (of these steps, or all): in a region, and nowhere in
+    the stubs."""
     stubs = "\n".join(generator.build(SOLUTIONS / PACKAGE, manifest).values())
     stub_lines = {line.strip() for line in stubs.splitlines()}
     found = set()
@@ -106,6 +106,8 @@ def solution_lines(manifest: Manifest) -> set[str]:
         source = path.read_text(encoding="utf-8")
         lines = source.splitlines()
         for region in generator.find_regions(path.name, source, manifest):
+            if steps is not None and region.step.number not in steps:
+                continue
             for line in lines[region.begin : region.end - 1]:
                 text = line.strip()
                 if len(text) >= 20 and not text.startswith("#") and text not in stub_lines:

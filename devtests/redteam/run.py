@@ -36,7 +36,7 @@ from grader.zoo import reference_copy
 from kata.checks import cases as catalogue
 from kata.checks.core import PUBLIC_SEED
 from kata.manifest import load
-from kata.observe import Implementation, register_package
+from kata.observe import reference as load_reference
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 
 CASES = Path(__file__).with_name("cases.toml")
@@ -83,9 +83,7 @@ def _base(folder: Path, base: str) -> Path:
 
 def _hard_coded_numeric() -> str:
     """numeric.py that answers the public tests' step-1 questions from a table, and nothing else."""
-    if "redteam_reference" not in sys.modules:
-        register_package("redteam_reference", SOLUTIONS / PACKAGE)
-    reference = Implementation("redteam_reference", SOLUTIONS / PACKAGE)
+    reference = load_reference("redteam_reference")
     table = {}
     for case in catalogue(1, PUBLIC_SEED):
         observed = case.check.probe(reference, case.args)
