@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.grading import Plan, StepOutcome, grade_step, not_graded
+from grader.grading import Plan, StepOutcome, StepPlan, grade_step, not_graded
 from grader.lock import Busy, OutputLock
 from grader.outputs import feedback_markdown, gradebook, results_json
 from grader.progress import Progress, summary_table
@@ -53,6 +53,10 @@ class Batch:
 
     def budget(self, step_number: int) -> float:
         return self.timeout if self.timeout else self.manifest.step(step_number).budget
+
+    def steps_for(self, submission: Submission) -> list[StepPlan]:
+        """The steps a submission is graded on: all, or a notebook's own step."""
+        return [p for p in self.plan.steps if submission.steps is None or p.step.number in submission.steps]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -187,16 +191,13 @@ def _reusable(previous: Record, submission: Submission, batch: Batch) -> bool:
     folder = batch.out / previous.submission
     return (previous.fingerprint == submission.fingerprint and previous.seed == batch.plan.seed
             and previous.grader_version == batch.version and previous.sandboxed == batch.sandbox.isolated
-            and [s.number for s in previous.steps] == [s.step.number for s in batch.plan.steps
-                                                       if submission.steps is None or s.step.number in submission.steps]
+            and [s.number for s in previous.steps] == [p.step.number for p in batch.steps_for(submission)]
             and (folder / "results.json").is_file() and (folder / "feedback.md").is_file())
 
 
 def _grade_steps(batch: Batch, submission: Submission) -> list[StepOutcome]:
     outcomes = []
-    for plan in batch.plan.steps:
-        if submission.steps is not None and plan.step.number not in submission.steps:
-            continue  # a notebook of the nbgrader course is graded on its own step only
+    for plan in batch.steps_for(submission):
         if submission.package is None:
             outcomes.append(not_graded(plan, submission.problem))
         else:

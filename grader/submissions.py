@@ -97,6 +97,19 @@ class _Budget:
                 out.write(chunk)
 
 
+def _destination(name: str, link: bool, target: Path, notes: list[str]) -> Path | None:
+    """Where an archive entry goes under target, or None if it is skipped (and the skip noted):
+    an absolute path, a `..` component or a link never lands anywhere."""
+    parts = _parts(name)
+    if parts is None:
+        notes.append(f"skipped an unsafe entry of the archive: {name!r}")
+        return None
+    if link:
+        notes.append(f"skipped a link in the archive: {name!r}")
+        return None
+    return target.joinpath(*parts) if parts else None
+
+
 def _unpack_zip(path: Path, target: Path, notes: list[str]) -> None:
     budget = _Budget()
     try:
@@ -106,17 +119,9 @@ def _unpack_zip(path: Path, target: Path, notes: list[str]) -> None:
     with archive:
         for info in archive.infolist():
             budget.entry()
-            parts = _parts(info.filename)
-            mode = info.external_attr >> 16
-            if parts is None:
-                notes.append(f"skipped an unsafe entry of the archive: {info.filename!r}")
+            destination = _destination(info.filename, stat.S_ISLNK(info.external_attr >> 16), target, notes)
+            if destination is None:
                 continue
-            if stat.S_ISLNK(mode):
-                notes.append(f"skipped a link in the archive: {info.filename!r}")
-                continue
-            if not parts:
-                continue
-            destination = target.joinpath(*parts)
             if info.is_dir():
                 destination.mkdir(parents=True, exist_ok=True)
                 continue
@@ -138,16 +143,9 @@ def _unpack_tar(path: Path, target: Path, notes: list[str]) -> None:
         try:
             for member in archive:
                 budget.entry()
-                parts = _parts(member.name)
-                if parts is None:
-                    notes.append(f"skipped an unsafe entry of the archive: {member.name!r}")
+                destination = _destination(member.name, member.issym() or member.islnk(), target, notes)
+                if destination is None:
                     continue
-                if member.issym() or member.islnk():
-                    notes.append(f"skipped a link in the archive: {member.name!r}")
-                    continue
-                if not parts:
-                    continue
-                destination = target.joinpath(*parts)
                 if member.isdir():
                     destination.mkdir(parents=True, exist_ok=True)
                 elif member.isreg():
