@@ -106,7 +106,7 @@ demo: $(PLOTS_READY)  ## train XOR, two moons and a sine fit with your engine; p
 ifneq ($(wildcard solutions/micrograd/engine.py),)
 
 check: $(DEV_READY)  ## lint, every step against the reference, exercises in sync, the stub ladder, the tooling
-	@echo "== lint (ruff)" && $(PY) -m ruff check .
+	@echo "== lint and format (ruff)" && $(PY) -m ruff check . && $(PY) -m ruff format --check .
 	@echo "== every step against the reference" && \
 	  KATA_HYPOTHESIS=grade $(PY) -m pytest tests --impl solutions -q --no-header
 	@echo "== exercises/ is what the generator makes" && $(PY) -m kata exercises --check
@@ -118,7 +118,7 @@ check: $(DEV_READY)  ## lint, every step against the reference, exercises in syn
 	@echo "make check: all green"
 
 lint: $(DEV_READY)
-	@$(PY) -m ruff check .
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
 exercises: | $(VENV)/bin/python  ## regenerate exercises/ from solutions/ (never edit exercises/ by hand)
 	@$(PY) -m kata exercises

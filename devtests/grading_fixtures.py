@@ -14,8 +14,12 @@ FIXTURES: dict[str, tuple[int, str, str, str] | None] = {
     "syntax_error": (99, "nn.py", "class Module:", "class Module(:"),
     "import_error": (99, "engine.py", "import math\n", "import math\nimport numpy_is_not_part_of_the_kata\n"),
     "hanging": (99, "engine.py", "    while stack:\n", "    while True:\n        pass\n    while stack:\n"),
-    "crashing": (99, "nn.py", "        self.b = Value(0.0)\n",
-                 "        self.b = Value(0.0)\n        import os\n        os._exit(3)\n"),
+    "crashing": (
+        99,
+        "nn.py",
+        "        self.b = Value(0.0)\n",
+        "        self.b = Value(0.0)\n        import os\n        os._exit(3)\n",
+    ),
 }
 
 

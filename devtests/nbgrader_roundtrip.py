@@ -88,8 +88,13 @@ def scores(course: Path, manifest: Manifest) -> dict[tuple[str, int], tuple[floa
 def ours(course: Path, scratch: Path) -> dict[tuple[str, int], float]:
     submitted = sorted((course / "submitted").glob("*/step*"))
     out = scratch / "ours"
-    done = subprocess.run([sys.executable, "-m", "grader", *map(str, submitted), "--out", str(out), "--seed", str(SEED),
-                           "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", *map(str, submitted), "--out", str(out), "--seed", str(SEED), "--jobs", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode != 0:
         raise SystemExit(f"our grader failed on the notebooks:\n{done.stderr[-3000:]}")
     rows = list(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
@@ -144,8 +149,10 @@ def main() -> int:
             problems.append("a feedback page does not look like the kata's")
     count = 2 * len(manifest.steps)
     print(f"nbgrader round trip: {len(manifest.steps)} steps, 2 students ({count} notebooks)")
-    print(f"  build {built:.1f} s, generate_assignment {released:.1f} s, autograde {autograded:.1f} s "
-          f"({autograded / count:.2f} s per notebook through the CLI), feedback {fed:.1f} s")
+    print(
+        f"  build {built:.1f} s, generate_assignment {released:.1f} s, autograde {autograded:.1f} s "
+        f"({autograded / count:.2f} s per notebook through the CLI), feedback {fed:.1f} s"
+    )
     print(f"  our grader on the same notebooks: {graded:.1f} s ({graded / count:.2f} s per notebook)")
     print(f"  ref: full marks, blank: zero, nbgrader and our grader agree: {'yes' if not problems else 'NO'}")
     for problem in problems:

@@ -155,8 +155,11 @@ def _poison(observation, bad):
         return bad
     if isinstance(observation, list):
         items = [_poison(x, bad) for x in observation]
-        return [b if b is not None else x for b, x in zip(items, observation)] if any(
-            i is not None for i in items) else None
+        return (
+            [b if b is not None else x for b, x in zip(items, observation)]
+            if any(i is not None for i in items)
+            else None
+        )
     if isinstance(observation, dict) and "not_a_number" not in observation:
         items = {k: _poison(v, bad) for k, v in observation.items()}
         if all(v is None for v in items.values()):

@@ -27,17 +27,38 @@ FULL = {s.number: s.points for s in MANIFEST.steps}  # every step's points, bonu
 def points(x) -> str:
     return f"{x:g}"
 
+
 SEED = "7"
-HAVE_BWRAP = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; import tempfile;"
-                             "from grader.sandbox import probe_bwrap, build_harness;"
-                             "d = Path(tempfile.mkdtemp()); sys.exit(0 if probe_bwrap(build_harness(d))[0] else 1)"],
-                            cwd=ROOT).returncode == 0
+HAVE_BWRAP = (
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; import tempfile;"
+            "from grader.sandbox import probe_bwrap, build_harness;"
+            "d = Path(tempfile.mkdtemp()); sys.exit(0 if probe_bwrap(build_harness(d))[0] else 1)",
+        ],
+        cwd=ROOT,
+    ).returncode
+    == 0
+)
 MODES = ["--require-sandbox", "--no-sandbox"] if HAVE_BWRAP else ["--no-sandbox"]
 
 
 def grade(submissions, out, *extra):
-    command = [sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out), "--seed", SEED,
-               "--timeout", "1", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "grader",
+        *map(str, submissions),
+        "--out",
+        str(out),
+        "--seed",
+        SEED,
+        "--timeout",
+        "1",
+        *extra,
+    ]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
@@ -56,8 +77,11 @@ def normalized(out: Path, name: str) -> dict[str, str]:
     feedback = (out / name / "feedback.md").read_text()
     feedback = re.sub(r"by grader \w+ (in a sandbox\.|\(not sandboxed\)\.)", "by grader <version>.", feedback)
     row = next(r for r in csv.reader((out / "gradebook.csv").read_text().splitlines()) if r[0] == name)
-    return {"results.json": json.dumps(results, indent=1) + "\n", "feedback.md": feedback,
-            "gradebook.csv": ",".join(row) + "\n"}
+    return {
+        "results.json": json.dumps(results, indent=1) + "\n",
+        "feedback.md": feedback,
+        "gradebook.csv": ",".join(row) + "\n",
+    }
 
 
 @pytest.fixture(scope="module", params=MODES)
@@ -87,7 +111,8 @@ def test_the_statuses_say_what_happened(graded):
     assert rows["partial"]["score"] == points(FULL[1] + FULL[2] + FULL[3])
     assert rows["syntax_error"]["status"] == "syntax error in nn.py line 13"
     assert rows["import_error"]["status"] == (
-        "import error in engine.py line 18: ModuleNotFoundError: No module named 'numpy_is_not_part_of_the_kata'")
+        "import error in engine.py line 18: ModuleNotFoundError: No module named 'numpy_is_not_part_of_the_kata'"
+    )
     assert rows["hanging"]["status"] == "timeout in step 4"
     assert rows["crashing"]["status"] == "crash in step 5 (exit code 3)"
     # steps are graded independently: the broken step costs only itself and the steps that run it
@@ -124,9 +149,13 @@ def test_a_batch_killed_halfway_resumes_to_the_same_gradebook(fixtures, tmp_path
     uninterrupted = grade(copies, tmp_path / "whole", "--jobs", "1")
     assert uninterrupted.returncode == 0
     out = tmp_path / "killed"
-    process = subprocess.Popen([sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED,
-                                "--jobs", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while len(list(out.glob("*/record.json"))) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -179,8 +208,11 @@ def test_an_honest_submission_may_use_any_standard_library_module(tmp_path):
     package = reference_copy(tmp_path / "in" / "stdlib_user", upto=99)
     engine = package / "engine.py"
     text = engine.read_text()
-    text = text.replace("import math\n", "import math\nfrom collections import deque\nimport functools, heapq, "
-                        "itertools, statistics, fractions, decimal, dataclasses, typing, subprocess, sysconfig\n")
+    text = text.replace(
+        "import math\n",
+        "import math\nfrom collections import deque\nimport functools, heapq, "
+        "itertools, statistics, fractions, decimal, dataclasses, typing, subprocess, sysconfig\n",
+    )
     text = text.replace("    stack = [(root, False)]\n", "    stack = deque([(root, False)])\n")
     engine.write_text(text)
     for flag in MODES:

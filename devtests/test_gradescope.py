@@ -35,8 +35,7 @@ def run_autograder(zip_path, root, submission=None, break_it=False):
     if break_it:
         (root / "source" / "kata.toml").write_text("[[steps]]\nnumber = 'not a number'\n")
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
-    done = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return json.loads((root / "results" / "results.json").read_text())
 
@@ -66,8 +65,11 @@ def test_a_partial_submission_gets_its_steps(autograder, tmp_path):
 def test_a_broken_submission_still_gets_results_that_explain(autograder, tmp_path):
     package = reference_copy(tmp_path / "s", upto=99)
     engine = package / "engine.py"
-    engine.write_text(engine.read_text().replace("import math\n", "import math\nimport os\n\n"
-                                                 "raise RuntimeError(f'running as uid {os.getuid()}')\n"))
+    engine.write_text(
+        engine.read_text().replace(
+            "import math\n", "import math\nimport os\n\nraise RuntimeError(f'running as uid {os.getuid()}')\n"
+        )
+    )
     results = run_autograder(autograder, tmp_path / "autograder", package.parent)
     assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 8))
     outputs = " ".join(t["output"] for t in results["tests"])
@@ -81,8 +83,9 @@ def test_an_empty_submission_gets_zero_and_a_reason(autograder, tmp_path):
 
 
 def test_a_broken_autograder_still_writes_results(autograder, tmp_path):
-    results = run_autograder(autograder, tmp_path / "autograder", reference_copy(tmp_path / "s", upto=99).parent,
-                             break_it=True)
+    results = run_autograder(
+        autograder, tmp_path / "autograder", reference_copy(tmp_path / "s", upto=99).parent, break_it=True
+    )
     assert results["score"] == 0 and results["tests"] == []
     assert "could not grade this submission" in results["output"] and "not a verdict on your code" in results["output"]
 

@@ -61,8 +61,13 @@ def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
     (tmp_path / "wrong").mkdir()
     (tmp_path / "wrong" / "step3.ipynb").write_text(json.dumps(blank))
     source = course / "source" / "step3"
-    done = subprocess.run([sys.executable, "-m", "grader", str(source), str(tmp_path / "wrong"), "--out",
-                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", str(source), str(tmp_path / "wrong"), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     rows = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
     assert rows[1].startswith("step3,ok,20,20,0,0,20,0,0,0,0,0")
@@ -70,7 +75,8 @@ def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
 
 
 def test_a_notebook_without_micrograd_cells_is_refused(tmp_path):
-    (tmp_path / "x.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": "print(1)"}],
-                                                  "metadata": {}}))
+    (tmp_path / "x.ipynb").write_text(
+        json.dumps({"cells": [{"cell_type": "code", "source": "print(1)"}], "metadata": {}})
+    )
     with pytest.raises(Rejected, match="no %%micrograd cell"):
         package_from_notebook(tmp_path / "x.ipynb", tmp_path / "pkg", [])

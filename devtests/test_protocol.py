@@ -18,7 +18,7 @@ class Liar(float):
 
 
 def test_only_exact_builtin_types_are_encoded_as_values():
-    text = encode({"a": 1.5, "b": Liar(2.0), "c": [True, None, "x\n\"y\"", math.nan, -math.inf, 3]})
+    text = encode({"a": 1.5, "b": Liar(2.0), "c": [True, None, 'x\n"y"', math.nan, -math.inf, 3]})
     data = json.loads(text)
     assert data["a"] == 1.5 and data["b"] == "<Liar>" and data["c"][:3] == [True, None, 'x\n"y"']
     assert math.isnan(data["c"][3]) and data["c"][4] == -math.inf and data["c"][5] == 3
@@ -34,9 +34,16 @@ def _feed(lines, count=2):
     return "", run
 
 
-GOOD = [{"event": "hello"}, {"event": "import", "module": "engine"}, {"event": "imported", "module": "engine"},
-        {"event": "start", "i": 0}, {"event": "result", "i": 0, "obs": {}},
-        {"event": "start", "i": 1}, {"event": "error", "i": 1, "error": {"type": "X"}}, {"event": "done"}]
+GOOD = [
+    {"event": "hello"},
+    {"event": "import", "module": "engine"},
+    {"event": "imported", "module": "engine"},
+    {"event": "start", "i": 0},
+    {"event": "result", "i": 0, "obs": {}},
+    {"event": "start", "i": 1},
+    {"event": "error", "i": 1, "error": {"type": "X"}},
+    {"event": "done"},
+]
 
 
 def test_the_one_valid_sequence_is_accepted():
@@ -44,15 +51,18 @@ def test_the_one_valid_sequence_is_accepted():
     assert problem == "" and set(run.results) == {0, 1}
 
 
-@pytest.mark.parametrize(("lines", "expected"), [
-    ([{"event": "result", "i": 0, "obs": {}}], "before 'hello'"),
-    ([GOOD[0], {"event": "start", "i": 1}], "when case 0 was due"),
-    ([GOOD[0], GOOD[3], GOOD[4], GOOD[4]], "unexpected 'result'"),
-    ([GOOD[0], GOOD[3], {"event": "result", "i": 0, "obs": "fake"}], "malformed"),
-    ([GOOD[0], b"PASS 100/100"], "not JSON"),
-    ([GOOD[0], {"event": "done"}], "unexpected 'done'"),
-    ([*GOOD[:5], GOOD[1]], "unexpected 'import'"),
-])
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ([{"event": "result", "i": 0, "obs": {}}], "before 'hello'"),
+        ([GOOD[0], {"event": "start", "i": 1}], "when case 0 was due"),
+        ([GOOD[0], GOOD[3], GOOD[4], GOOD[4]], "unexpected 'result'"),
+        ([GOOD[0], GOOD[3], {"event": "result", "i": 0, "obs": "fake"}], "malformed"),
+        ([GOOD[0], b"PASS 100/100"], "not JSON"),
+        ([GOOD[0], {"event": "done"}], "unexpected 'done'"),
+        ([*GOOD[:5], GOOD[1]], "unexpected 'import'"),
+    ],
+)
 def test_anything_else_is_a_violation(lines, expected):
     problem, _ = _feed(lines)
     assert expected in problem

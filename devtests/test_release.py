@@ -48,12 +48,22 @@ def test_its_own_self_test_and_make_check_pass_inside_it(built):
 
 
 def test_the_recorded_expectations_judge_like_the_reference(built, tmp_path):
-    solved = subprocess.run([sys.executable, "-m", "kata", "test", "all", "--impl", str(SOLUTIONS)], cwd=built,
-                            capture_output=True, text=True, timeout=600)
+    solved = subprocess.run(
+        [sys.executable, "-m", "kata", "test", "all", "--impl", str(SOLUTIONS)],
+        cwd=built,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert solved.returncode == 0, solved.stdout[-3000:]
     buggy = with_bugs(tmp_path / "buggy", [bug("tanh-grad-from-input")]).parent
-    failed = subprocess.run([sys.executable, "-m", "kata", "test", "3", "--impl", str(buggy)], cwd=built,
-                            capture_output=True, text=True, timeout=600)
+    failed = subprocess.run(
+        [sys.executable, "-m", "kata", "test", "3", "--impl", str(buggy)],
+        cwd=built,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert failed.returncode == 1
     assert "the derivative of tanh is computed from the input" in failed.stdout
 
@@ -66,7 +76,8 @@ def test_reset_works_from_the_frozen_templates(built, tmp_path):
     done = subprocess.run([sys.executable, "-m", "kata", "reset", "1"], cwd=copy, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (copy / "exercises" / PACKAGE / "numeric.py").read_text() == (
-        built / "exercises" / PACKAGE / "numeric.py").read_text()
+        built / "exercises" / PACKAGE / "numeric.py"
+    ).read_text()
     assert list((copy / ".kata" / "backups").rglob("numeric.py"))
 
 
@@ -74,7 +85,7 @@ def test_the_classroom_workflow_grades_every_step_with_its_points(built):
     workflow = (built / ".github" / "workflows" / "classroom.yml").read_text()
     required = [s for s in MANIFEST.steps if not s.bonus]
     for step in required:
-        block = workflow[workflow.index(f"id: step{step.number}\n"):]
+        block = workflow[workflow.index(f"id: step{step.number}\n") :]
         assert f"command: python -m kata test {step.number}\n" in block
         assert re.search(rf"max-score: {step.points}\n", block[: block.index("max-score") + 20])
     assert f"runners: {','.join(f'step{s.number}' for s in required)}" in workflow
@@ -85,6 +96,9 @@ def test_the_zip_holds_the_folder(built):
     with zipfile.ZipFile(built.with_suffix(".zip")) as bundle:
         names = {name.split("/", 1)[1] for name in bundle.namelist()}
     made_later = (".venv", ".kata", "__pycache__", ".hypothesis")  # by the tests that ran inside the folder
-    on_disk = {str(p.relative_to(built)) for p in built.rglob("*")
-               if p.is_file() and not set(p.relative_to(built).parts) & set(made_later)}
+    on_disk = {
+        str(p.relative_to(built))
+        for p in built.rglob("*")
+        if p.is_file() and not set(p.relative_to(built).parts) & set(made_later)
+    }
     assert names == on_disk

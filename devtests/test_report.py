@@ -24,8 +24,13 @@ def report(tmp_path_factory):
     evil.write_text(evil.read_text().replace("import math\n", hostile))
     out = folder / "grades"
     names = [str(folder / n) for n in ("alice", "bob", "carol", "dave")]
-    done = subprocess.run([sys.executable, "-m", "grader", *names, "--out", str(out)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", *names, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return out / "report.html"
 
@@ -34,7 +39,7 @@ def test_it_lists_every_submission_and_the_bugs_to_reteach(report):
     text = report.read_text()
     for name in ("alice", "bob", "carol", "dave"):
         assert f'<a href="{name}/feedback.md">{name}</a>' in text
-    row = text[text.index("the derivative of tanh is computed from the input"):]
+    row = text[text.index("the derivative of tanh is computed from the input") :]
     assert row.split("</tr>")[0].count("bob") == 1 and "carol" in row.split("</tr>")[0]
     assert "<svg" in text and "<script" not in text.replace("&lt;script", "")
 
@@ -47,10 +52,25 @@ def test_a_browser_renders_it(report, tmp_path):
     import matplotlib.image
 
     shot = tmp_path / "report.png"
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,1400", f"--screenshot={shot}",
-                    report.as_uri()], capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1280,1400",
+            f"--screenshot={shot}",
+            report.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     image = matplotlib.image.imread(shot)
     inked = (image[:, :, :3].mean(axis=2) < 0.9).mean()
     assert image.shape[:2] == (1400, 1280) and image.std() > 0.05 and inked > 0.02, "the screenshot is blank"

@@ -9,7 +9,7 @@ from grader.similarity import containment, fingerprint, runs, shape
 from grader.zoo import reference_copy
 from kata.paths import ROOT
 
-OWN_NUMERIC = '''
+OWN_NUMERIC = """
 def numerical_derivative(f, x, h=1e-6):
     left = f(x - h)
     right = f(x + h)
@@ -26,19 +26,25 @@ def numerical_gradient(f, xs, h=1e-6):
         moved[index] = value - h
         result.append((plus - f(moved)) / (2 * h))
     return result
-'''
+"""
 
 
 def _disguise(text: str) -> str:
     """What a copier does: rename, drop comments and docstrings' words, reflow."""
-    for old, new in (("gradient", "grads"), ("order", "seq"), ("visited", "seen"), ("stack", "todo"),
-                     ("node", "vertex"), ("child", "kid")):
+    for old, new in (
+        ("gradient", "grads"),
+        ("order", "seq"),
+        ("visited", "seen"),
+        ("stack", "todo"),
+        ("node", "vertex"),
+        ("child", "kid"),
+    ):
         text = text.replace(old, new)
     return re.sub(r"  # .*", "", text).replace("    ", "\t").replace("\t", "    ")
 
 
 def test_names_comments_and_layout_do_not_change_the_shape():
-    assert shape("x = foo(1, 'a')  # hi\n") == shape("total   =bar( 2 ,\n  \"b\" )\n")
+    assert shape("x = foo(1, 'a')  # hi\n") == shape('total   =bar( 2 ,\n  "b" )\n')
     assert shape("x = foo(1)\n") != shape("x = foo[1]\n")
 
 
@@ -58,8 +64,12 @@ def test_the_command_ranks_a_disguised_copy_first_and_own_work_last(tmp_path):
     stub = (dave / "numeric.py").read_text()
     (dave / "numeric.py").write_text(stub[: stub.index("def numerical_derivative")] + OWN_NUMERIC)
     reference_copy(tmp_path / "class" / "erin", upto=0)  # did nothing
-    done = subprocess.run([sys.executable, "-m", "grader", "similarity", str(tmp_path / "class"), "--out",
-                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "similarity", str(tmp_path / "class"), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     assert "without any: erin" in done.stdout
     rows = list(csv.DictReader((tmp_path / "out" / "similarity.csv").open()))

@@ -37,8 +37,10 @@ def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path):
     rows = {int(m.group(1)): m.group(2) for m in row.finditer(text)}
     assert rows[1] == rows[2] == "done" and rows[3] == "todo"
     assert "2 of 6 steps done (30 of 100 points)" in text
-    assert ("Next: micrograd/engine.py, the _backward closure of Value.__add__. Step 3: add this op's chain-rule "
-            "contribution") in text
+    assert (
+        "Next: micrograd/engine.py, the _backward closure of Value.__add__. Step 3: add this op's chain-rule "
+        "contribution"
+    ) in text
     assert "(make hint STEP=3)" in text
 
 
@@ -76,9 +78,13 @@ def _read_until(process: subprocess.Popen, pattern: str, seen: list[str], timeou
 
 def test_watch_reruns_the_step_when_a_file_is_saved_and_stops_on_ctrl_c(tmp_path):
     impl = _solved_upto(tmp_path, 0)
-    process = subprocess.Popen([sys.executable, "-m", "kata", "watch", "--impl", str(impl), "--interval", "0.1",
-                                "--no-clear"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kata", "watch", "--impl", str(impl), "--interval", "0.1", "--no-clear"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     seen: list[str] = []
     try:
         _read_until(process, r"Step 1 \(Finite differences\): 0 passed, 0 failing, 10 todo", seen)

@@ -42,10 +42,17 @@ def test_no_package_is_a_clear_status(tmp_path):
 
 
 def test_archive_entries_that_escape_are_skipped_and_noted(tmp_path):
-    archive = _zip(tmp_path / "bob.zip", {
-        "bob/micrograd/__init__.py": "", "bob/micrograd/engine.py": "x = 1\n",
-        "../../escaped.py": "boom", "/etc/absolute.py": "boom", "bob\\..\\..\\windows.py": "boom",
-    }, links=[("bob/micrograd/link.py", "/etc/passwd")])
+    archive = _zip(
+        tmp_path / "bob.zip",
+        {
+            "bob/micrograd/__init__.py": "",
+            "bob/micrograd/engine.py": "x = 1\n",
+            "../../escaped.py": "boom",
+            "/etc/absolute.py": "boom",
+            "bob\\..\\..\\windows.py": "boom",
+        },
+        links=[("bob/micrograd/link.py", "/etc/passwd")],
+    )
     scratch = tmp_path / "scratch"
     submission = prepare(archive, "bob", scratch)
     assert submission.problem == "" and submission.package is not None
@@ -81,8 +88,14 @@ def test_an_unreadable_archive_is_a_status_not_a_crash(tmp_path):
 
 
 def test_names_are_safe_distinct_and_stable(tmp_path):
-    sources = [tmp_path / "=HYPERLINK(x)", tmp_path / "a\nb.zip", tmp_path / "alice", tmp_path / "alice.zip",
-               tmp_path / "..", tmp_path / "Alice.tar.gz"]
+    sources = [
+        tmp_path / "=HYPERLINK(x)",
+        tmp_path / "a\nb.zip",
+        tmp_path / "alice",
+        tmp_path / "alice.zip",
+        tmp_path / "..",
+        tmp_path / "Alice.tar.gz",
+    ]
     names = safe_names(sources)
     assert names == ["_HYPERLINK_x_", "a_b", "alice", "alice-2", "submission", "Alice-3"]
     assert safe_names(sources) == names
@@ -92,7 +105,8 @@ def test_csv_cells_are_never_formulas_or_multiline():
     assert csv_cell("=1+1") == "'=1+1" and csv_cell("+1") == "'+1" and csv_cell("@x") == "'@x"
     assert csv_cell("a\nb\rc") == "a b c"
     assert gradebook([], __import__("kata.manifest", fromlist=["load"]).load()).startswith(
-        "submission,status,score,max_score,step1,step2,step3,step4,step5,step6,step7,step8")
+        "submission,status,score,max_score,step1,step2,step3,step4,step5,step6,step7,step8"
+    )
 
 
 def test_apportioned_scores_add_up_to_the_total():

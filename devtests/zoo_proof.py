@@ -54,8 +54,12 @@ def prove(folder: Path, jobs: int = 2) -> tuple[dict[str, list[str]], dict[str, 
         with_bugs(folder / "bugs" / entry.id, [entry])
 
     def suite(entry: Bug) -> str:
-        result = run_step(manifest.step(entry.step), impl=str(folder / "bugs" / entry.id), capture=True,
-                          env={"KATA_HYPOTHESIS": "grade"})
+        result = run_step(
+            manifest.step(entry.step),
+            impl=str(folder / "bugs" / entry.id),
+            capture=True,
+            env={"KATA_HYPOTHESIS": "grade"},
+        )
         if result.failed == 0:
             return f"its step {entry.step} suite does not fail ({result.passed} passed, {result.todo} todo)"
         return ""
@@ -64,8 +68,21 @@ def prove(folder: Path, jobs: int = 2) -> tuple[dict[str, list[str]], dict[str, 
         suite_problems = dict(zip([e.id for e in entries], pool.map(suite, entries)))
 
     out = folder / "grades"
-    done = subprocess.run([sys.executable, "-m", "grader", *(str(folder / "bugs" / e.id) for e in entries),
-                           "--out", str(out), "--jobs", str(jobs)], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "grader",
+            *(str(folder / "bugs" / e.id) for e in entries),
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"the grader failed on the zoo:\n{done.stderr[-3000:]}")
     rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open())}

@@ -65,16 +65,27 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: grades)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="draws the numbers of every check")
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds one check may run (default: the step's budget in kata.toml)")
-    parser.add_argument("--resume", action="store_true",
-                        help="keep the records of submissions already graded from the same files, seed and grader")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds one check may run (default: the step's budget in kata.toml)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the records of submissions already graded from the same files, seed and grader",
+    )
     parser.add_argument("--memory", type=int, default=1024, help="MiB of memory per child (default 1024)")
     sandbox = parser.add_mutually_exclusive_group()
     sandbox.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
     sandbox.add_argument("--no-sandbox", action="store_true", help="do not use bubblewrap even if it works")
-    parser.add_argument("--steps", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                        help="grade only these steps, e.g. 1,2,3")
+    parser.add_argument(
+        "--steps",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=None,
+        help="grade only these steps, e.g. 1,2,3",
+    )
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -106,24 +117,39 @@ def _run(args: argparse.Namespace, manifest: Manifest) -> int:
         sources = list(args.submissions)
         if not sources:
             sources = build_samples(scratch / "samples")
-            print(f"no submission given: grading the {len(sources)} bundled samples "
-                  f"({', '.join(s.name for s in sources)})", file=sys.stderr)
+            print(
+                f"no submission given: grading the {len(sources)} bundled samples "
+                f"({', '.join(s.name for s in sources)})",
+                file=sys.stderr,
+            )
         harness = build_harness(scratch)
         sandbox = _choose_sandbox(args, harness)
         if sandbox is None:
             return 2
         enable_subreaper()
         plan = Plan.build(manifest, args.seed, args.steps)
-        batch = Batch(manifest, plan, sandbox, Limits(memory=args.memory * 1024 * 1024), args.out, scratch,
-                      args.timeout, args.resume, grader_version())
+        batch = Batch(
+            manifest,
+            plan,
+            sandbox,
+            Limits(memory=args.memory * 1024 * 1024),
+            args.out,
+            scratch,
+            args.timeout,
+            args.resume,
+            grader_version(),
+        )
         names = safe_names(sources)
         records = _grade_all(batch, sources, names, args.jobs)
         write_atomic(args.out / "gradebook.csv", gradebook(records, manifest))
-        write_atomic(args.out / "report.html",
-                     report_html(records, manifest, args.seed, batch.version, sandbox.isolated))
+        write_atomic(
+            args.out / "report.html", report_html(records, manifest, args.seed, batch.version, sandbox.isolated)
+        )
         print(summary_table(records, [s.step.number for s in plan.steps]))
-        print(f"\nwrote {args.out / 'gradebook.csv'}, {args.out / 'report.html'} and, per submission, results.json, "
-              f"feedback.md and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})")
+        print(
+            f"\nwrote {args.out / 'gradebook.csv'}, {args.out / 'report.html'} and, per submission, results.json, "
+            f"feedback.md and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})"
+        )
         return 0
     finally:
         sweep_strays()
@@ -140,12 +166,14 @@ def _choose_sandbox(args: argparse.Namespace, harness: Path) -> Sandbox | None:
         if args.require_sandbox:
             print(f"error: --require-sandbox, but {why}", file=sys.stderr)
             return None
-        print("\n" + "!" * 78 + "\n"
-              f"WARNING: grading WITHOUT a sandbox: {why}.\n"
-              "Student code runs with this user's rights: it can read your files (the reference solution\n"
-              "included), use the network, and write wherever you can. Resource limits and timeouts still\n"
-              "apply. Install bubblewrap (Debian/Ubuntu: apt install bubblewrap) to isolate it.\n"
-              + "!" * 78 + "\n", file=sys.stderr)
+        print(
+            "\n" + "!" * 78 + "\n"
+            f"WARNING: grading WITHOUT a sandbox: {why}.\n"
+            "Student code runs with this user's rights: it can read your files (the reference solution\n"
+            "included), use the network, and write wherever you can. Resource limits and timeouts still\n"
+            "apply. Install bubblewrap (Debian/Ubuntu: apt install bubblewrap) to isolate it.\n" + "!" * 78 + "\n",
+            file=sys.stderr,
+        )
     return sandbox
 
 
@@ -172,8 +200,18 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
                 return previous, True
         steps = _grade_steps(batch, submission)
         status = submission.problem or next((s.problem for s in steps if s.problem), "") or "ok"
-        record = Record(name, str(source), submission.fingerprint, batch.plan.seed, batch.version,
-                        batch.sandbox.isolated, status, submission.notes, steps, time.monotonic() - started)
+        record = Record(
+            name,
+            str(source),
+            submission.fingerprint,
+            batch.plan.seed,
+            batch.version,
+            batch.sandbox.isolated,
+            status,
+            submission.notes,
+            steps,
+            time.monotonic() - started,
+        )
         write_atomic(batch.out / name / "results.json", json.dumps(results_json(record), indent=1) + "\n")
         write_atomic(batch.out / name / "feedback.md", feedback_markdown(record, batch.manifest))
         save_record(batch.out, record)  # last: its presence says the outputs above are whole
@@ -182,17 +220,33 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
         print(f"\ninternal grader error on {name}:\n{traceback.format_exc()}", file=sys.stderr)
         status = f"internal grader error: {type(error).__name__} (see the grader's log)"
         steps = [not_graded(plan, status) for plan in batch.plan.steps]
-        record = Record(name, str(source), "", batch.plan.seed, batch.version, batch.sandbox.isolated, status, [],
-                        steps, time.monotonic() - started, complete=False)
+        record = Record(
+            name,
+            str(source),
+            "",
+            batch.plan.seed,
+            batch.version,
+            batch.sandbox.isolated,
+            status,
+            [],
+            steps,
+            time.monotonic() - started,
+            complete=False,
+        )
         return record, False
 
 
 def _reusable(previous: Record, submission: Submission, batch: Batch) -> bool:
     folder = batch.out / previous.submission
-    return (previous.fingerprint == submission.fingerprint and previous.seed == batch.plan.seed
-            and previous.grader_version == batch.version and previous.sandboxed == batch.sandbox.isolated
-            and [s.number for s in previous.steps] == [p.step.number for p in batch.steps_for(submission)]
-            and (folder / "results.json").is_file() and (folder / "feedback.md").is_file())
+    return (
+        previous.fingerprint == submission.fingerprint
+        and previous.seed == batch.plan.seed
+        and previous.grader_version == batch.version
+        and previous.sandboxed == batch.sandbox.isolated
+        and [s.number for s in previous.steps] == [p.step.number for p in batch.steps_for(submission)]
+        and (folder / "results.json").is_file()
+        and (folder / "feedback.md").is_file()
+    )
 
 
 def _grade_steps(batch: Batch, submission: Submission) -> list[StepOutcome]:
@@ -201,7 +255,9 @@ def _grade_steps(batch: Batch, submission: Submission) -> list[StepOutcome]:
         if submission.package is None:
             outcomes.append(not_graded(plan, submission.problem))
         else:
-            outcomes.append(grade_step(plan, submission.package, batch.sandbox, batch.limits,
-                                       batch.budget(plan.step.number), batch.scratch))
+            outcomes.append(
+                grade_step(
+                    plan, submission.package, batch.sandbox, batch.limits, batch.budget(plan.step.number), batch.scratch
+                )
+            )
     return outcomes
-

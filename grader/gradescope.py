@@ -30,15 +30,24 @@ def settings() -> dict:
 
 def fallback(results: Path, why: str) -> None:
     results.parent.mkdir(parents=True, exist_ok=True)
-    results.write_text(json.dumps({
-        "score": 0,
-        "output": ("The autograder could not grade this submission: " + why + "\n"
-                   "This is not a verdict on your code. Resubmit once, and if it happens again, tell your "
-                   "instructor (the autograder's log has the details)."),
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "tests": [],
-    }, indent=1) + "\n", encoding="utf-8")
+    results.write_text(
+        json.dumps(
+            {
+                "score": 0,
+                "output": (
+                    "The autograder could not grade this submission: " + why + "\n"
+                    "This is not a verdict on your code. Resubmit once, and if it happens again, tell your "
+                    "instructor (the autograder's log has the details)."
+                ),
+                "visibility": "visible",
+                "stdout_visibility": "hidden",
+                "tests": [],
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def run(root: Path) -> int:
@@ -51,8 +60,15 @@ def run(root: Path) -> int:
         submission = root / "submission"
         with tempfile.TemporaryDirectory(prefix="gradescope-") as scratch:
             out = Path(scratch) / "out"
-            arguments = [str(submission), "--out", str(out), "--jobs", str(config.get("jobs", 1)),
-                         "--seed", str(config.get("seed", 271828))]
+            arguments = [
+                str(submission),
+                "--out",
+                str(out),
+                "--jobs",
+                str(config.get("jobs", 1)),
+                "--seed",
+                str(config.get("seed", 271828)),
+            ]
             if config.get("timeout"):
                 arguments += ["--timeout", str(config["timeout"])]
             code = main(arguments)

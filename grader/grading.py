@@ -41,15 +41,30 @@ class Verdict:
 
     def to_json(self) -> dict:
         return {
-            "step": self.step, "number": self.number, "key": self.key, "title": self.title, "state": self.state,
-            "message": self.message, "weight": self.weight,
-            "max_score": str(self.max_score), "score": str(self.score),
+            "step": self.step,
+            "number": self.number,
+            "key": self.key,
+            "title": self.title,
+            "state": self.state,
+            "message": self.message,
+            "weight": self.weight,
+            "max_score": str(self.max_score),
+            "score": str(self.score),
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Verdict:
-        return cls(data["step"], data["number"], data["key"], data["title"], data["state"], data["message"],
-                   data["weight"], Fraction(data["max_score"]), Fraction(data["score"]))
+        return cls(
+            data["step"],
+            data["number"],
+            data["key"],
+            data["title"],
+            data["state"],
+            data["message"],
+            data["weight"],
+            Fraction(data["max_score"]),
+            Fraction(data["score"]),
+        )
 
 
 @dataclass
@@ -67,14 +82,27 @@ class StepOutcome:
         return sum((v.score for v in self.verdicts), Fraction(0))
 
     def to_json(self) -> dict:
-        return {"number": self.number, "title": self.title, "points": self.points, "bonus": self.bonus,
-                "problem": self.problem, "seconds": round(self.seconds, 3),
-                "verdicts": [v.to_json() for v in self.verdicts]}
+        return {
+            "number": self.number,
+            "title": self.title,
+            "points": self.points,
+            "bonus": self.bonus,
+            "problem": self.problem,
+            "seconds": round(self.seconds, 3),
+            "verdicts": [v.to_json() for v in self.verdicts],
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> StepOutcome:
-        return cls(data["number"], data["title"], data["points"], data["bonus"],
-                   [Verdict.from_json(v) for v in data["verdicts"]], data["problem"], data["seconds"])
+        return cls(
+            data["number"],
+            data["title"],
+            data["points"],
+            data["bonus"],
+            [Verdict.from_json(v) for v in data["verdicts"]],
+            data["problem"],
+            data["seconds"],
+        )
 
 
 # ---- The plan: cases and the reference's observations -------------------------------------------------
@@ -147,8 +175,9 @@ def _safe_info(payload: dict) -> dict:
 # ---- One step --------------------------------------------------------------------------------------------
 
 
-def grade_step(plan: StepPlan, package: Path, sandbox: Sandbox, limits: Limits, budget: float,
-               scratch: Path) -> StepOutcome:
+def grade_step(
+    plan: StepPlan, package: Path, sandbox: Sandbox, limits: Limits, budget: float, scratch: Path
+) -> StepOutcome:
     step = plan.step
     share = shares(plan)
     states: dict[int, tuple[str, str]] = {}
@@ -181,27 +210,49 @@ def grade_step(plan: StepPlan, package: Path, sandbox: Sandbox, limits: Limits, 
         restarts += 1
         timeouts += run.ended == "timeout"
         if run.ended == "violation" or timeouts >= MAX_TIMEOUTS or restarts > MAX_RESTARTS:
-            why = ("not run: the submission wrote to the grader's channel" if run.ended == "violation"
-                   else f"not run: step {step.number} had already stopped {restarts} times ({timeouts} of them "
-                   "hung), so the rest of it was skipped")
+            why = (
+                "not run: the submission wrote to the grader's channel"
+                if run.ended == "violation"
+                else f"not run: step {step.number} had already stopped {restarts} times ({timeouts} of them "
+                "hung), so the rest of it was skipped"
+            )
             for i in pending:
                 states[i] = ("not-run", why)
             pending = []
     verdicts = []
     for i, case in enumerate(plan.cases):
         state, message = states.get(i, ("not-run", "not run"))
-        verdicts.append(Verdict(step.number, i + 1, case.check.key, case.title, state, message, case.check.weight,
-                                share[i], share[i] if state == "passed" else Fraction(0)))
-    return StepOutcome(step.number, step.title, step.points, step.bonus, verdicts, problem,
-                       time.monotonic() - started)
+        verdicts.append(
+            Verdict(
+                step.number,
+                i + 1,
+                case.check.key,
+                case.title,
+                state,
+                message,
+                case.check.weight,
+                share[i],
+                share[i] if state == "passed" else Fraction(0),
+            )
+        )
+    return StepOutcome(step.number, step.title, step.points, step.bonus, verdicts, problem, time.monotonic() - started)
 
 
 def not_graded(plan: StepPlan, reason: str) -> StepOutcome:
     """A step that could not be graded at all (no package, a rejected archive): every check scores 0."""
     step = plan.step
     verdicts = [
-        Verdict(step.number, i + 1, case.check.key, case.title, "not-run", f"not graded: {reason}",
-                case.check.weight, share, Fraction(0))
+        Verdict(
+            step.number,
+            i + 1,
+            case.check.key,
+            case.title,
+            "not-run",
+            f"not graded: {reason}",
+            case.check.weight,
+            share,
+            Fraction(0),
+        )
         for i, (case, share) in enumerate(zip(plan.cases, shares(plan)))
     ]
     return StepOutcome(step.number, step.title, step.points, step.bonus, verdicts, reason)
@@ -217,8 +268,10 @@ def _stop_reason(run: ChildRun, budget: float, limits: Limits) -> str:
         return f"stopped: the submission broke the grader's protocol ({run.detail})"
     if run.importing:
         return f"the process ended ({run.detail}) while importing {run.importing}.py{output}"
-    return (f"the process ended ({run.detail}) during this check: sys.exit, os._exit, a crash, or a resource limit "
-            f"(memory {limits.memory // 2**20} MiB){output}")
+    return (
+        f"the process ended ({run.detail}) during this check: sys.exit, os._exit, a crash, or a resource limit "
+        f"(memory {limits.memory // 2**20} MiB){output}"
+    )
 
 
 def _import_problem(step: Step, run: ChildRun) -> str:

@@ -28,8 +28,10 @@ class OutputLock:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            raise Busy(f"another grader is writing to {self.path.parent} ({holder}); wait for it to finish, "
-                       "or grade into another folder with --out") from None
+            raise Busy(
+                f"another grader is writing to {self.path.parent} ({holder}); wait for it to finish, "
+                "or grade into another folder with --out"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")

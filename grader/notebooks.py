@@ -181,16 +181,25 @@ def _nb(kind: str, source: str, step: int, name: str, **flags):
     cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
     cell.id = _cell_id(step, name)
     if flags:
-        cell.metadata["nbgrader"] = {"schema_version": 3, "grade_id": _cell_id(step, name), "grade": False,
-                                     "solution": False, "locked": False, "task": False, **flags}
+        cell.metadata["nbgrader"] = {
+            "schema_version": 3,
+            "grade_id": _cell_id(step, name),
+            "grade": False,
+            "solution": False,
+            "locked": False,
+            "task": False,
+            **flags,
+        }
     return cell
 
 
 def _module_cells(step: Step, manifest: Manifest) -> list:
     """The micrograd modules the step's checks run, as cells: locked when earlier steps wrote them."""
     files = {s.number: s.file for s in manifest.steps}
-    needed = sorted({files[d] for d in step.depends} | {step.file} | ({"data.py"} if step.number == 6 else set()),
-                    key=lambda f: min([s.number for s in manifest.steps if s.file == f] or [0]))
+    needed = sorted(
+        {files[d] for d in step.depends} | {step.file} | ({"data.py"} if step.number == 6 else set()),
+        key=lambda f: min([s.number for s in manifest.steps if s.file == f] or [0]),
+    )
     cells = []
     for file in needed:
         source = (SOLUTIONS / PACKAGE / file).read_text(encoding="utf-8")
@@ -199,13 +208,27 @@ def _module_cells(step: Step, manifest: Manifest) -> list:
         code = f"%%micrograd {module}\n" + generator.render_step(source, regions, step.number)
         if file == step.file:
             tasks = "\n".join(f"* `{f.name}`: {f.task}" for f in step.functions)
-            cells.append(_nb("markdown", f"## Your code: `micrograd/{file}`\n\nWrite, where this cell says so:\n\n"
-                             f"{tasks}\n\nRun the cell after every change, then the checks below.", step.number,
-                             f"task-{module}", locked=True))
+            cells.append(
+                _nb(
+                    "markdown",
+                    f"## Your code: `micrograd/{file}`\n\nWrite, where this cell says so:\n\n"
+                    f"{tasks}\n\nRun the cell after every change, then the checks below.",
+                    step.number,
+                    f"task-{module}",
+                    locked=True,
+                )
+            )
             cells.append(_nb("code", code, step.number, f"solution-{module}", solution=True))
         else:
-            cells.append(_nb("markdown", f"`micrograd/{file}`, from the earlier steps (run it; nothing to change):",
-                             step.number, f"given-{module}-note", locked=True))
+            cells.append(
+                _nb(
+                    "markdown",
+                    f"`micrograd/{file}`, from the earlier steps (run it; nothing to change):",
+                    step.number,
+                    f"given-{module}-note",
+                    locked=True,
+                )
+            )
             cells.append(_nb("code", code, step.number, f"given-{module}", locked=True))
     return cells
 
@@ -213,24 +236,36 @@ def _module_cells(step: Step, manifest: Manifest) -> list:
 def _test_cells(step: Step, seed: int, reference: Implementation) -> list:
     public, hidden = cases(step.number, PUBLIC_SEED), cases(step.number, seed)
     keys = list(dict.fromkeys(case.check.key for case in hidden))
-    weights = {key: sum(Fraction(c.check.weight).limit_denominator(1000) for c in hidden if c.check.key == key)
-               for key in keys}
+    weights = {
+        key: sum(Fraction(c.check.weight).limit_denominator(1000) for c in hidden if c.check.key == key) for key in keys
+    }
     total = sum(weights.values())
-    cells = [_nb("markdown", "## The checks\n\nEach cell below is one check of the kata's catalogue (the same as "
-                 f"`make test-step{step.number}`), worth the points it shows in nbgrader. Run them in order; a failing "
-                 "one says what it expected, what your code gave, and the classic bug it looks like.",
-                 step.number, "checks-note", locked=True)]
+    cells = [
+        _nb(
+            "markdown",
+            "## The checks\n\nEach cell below is one check of the kata's catalogue (the same as "
+            f"`make test-step{step.number}`), worth the points it shows in nbgrader. Run them in order; a failing "
+            "one says what it expected, what your code gave, and the classic bug it looks like.",
+            step.number,
+            "checks-note",
+            locked=True,
+        )
+    ]
 
     def payload(chosen):
-        return json.dumps([{"args": c.args, "label": c.label, "expected": c.check.probe(reference, c.args)}
-                           for c in chosen], separators=(",", ":"))
+        return json.dumps(
+            [{"args": c.args, "label": c.label, "expected": c.check.probe(reference, c.args)} for c in chosen],
+            separators=(",", ":"),
+        )
 
     for key in keys:
         name = key.split(".", 1)[1]
-        code = (f"check({key!r}, json.loads({payload([c for c in public if c.check.key == key])!r}))\n"
-                "### BEGIN HIDDEN TESTS\n"
-                f"check({key!r}, json.loads({payload([c for c in hidden if c.check.key == key])!r}))\n"
-                "### END HIDDEN TESTS\n")
+        code = (
+            f"check({key!r}, json.loads({payload([c for c in public if c.check.key == key])!r}))\n"
+            "### BEGIN HIDDEN TESTS\n"
+            f"check({key!r}, json.loads({payload([c for c in hidden if c.check.key == key])!r}))\n"
+            "### END HIDDEN TESTS\n"
+        )
         points = float(round(step.points * weights[key] / total, 4))
         cells.append(_nb("code", code, step.number, f"check-{name}", grade=True, locked=True, points=points))
     return cells
@@ -240,15 +275,22 @@ def notebook(step: Step, manifest: Manifest, seed: int, reference: Implementatio
     import nbformat
 
     title = f"# Step {step.number}: {step.title}" + (" (bonus)" if step.bonus else "")
-    lesson = _nb("markdown", f"{title}\n\n*{step.teaches}.*\n{LESSONS[step.number]}", step.number, "lesson",
-                 locked=True)
+    lesson = _nb(
+        "markdown", f"{title}\n\n*{step.teaches}.*\n{LESSONS[step.number]}", step.number, "lesson", locked=True
+    )
     picture = PICTURES.get(step.number)
     if picture:
         data = base64.b64encode((ROOT / "docs" / "images" / picture).read_bytes()).decode()
         lesson.attachments = {picture: {"image/png": data}}
         lesson.source += f"\n![{picture}](attachment:{picture})\n"
-    setup = _nb("code", "import json\n\nfrom kata.notebook import check, setup\n\nsetup()  # %%micrograd NAME runs a "
-                "cell as the module micrograd.NAME", step.number, "setup", locked=True)
+    setup = _nb(
+        "code",
+        "import json\n\nfrom kata.notebook import check, setup\n\nsetup()  # %%micrograd NAME runs a "
+        "cell as the module micrograd.NAME",
+        step.number,
+        "setup",
+        locked=True,
+    )
     cells = [lesson, setup, *_module_cells(step, manifest), *_test_cells(step, seed, reference)]
     book = nbformat.v4.new_notebook(cells=cells)
     book.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -268,8 +310,9 @@ def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Pat
         folder = course / "source" / f"step{step.number}"
         if folder.exists():
             shutil.rmtree(folder)
-        shutil.copytree(ROOT / "kata", folder / "kata",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *MAINTAINER_MODULES))
+        shutil.copytree(
+            ROOT / "kata", folder / "kata", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *MAINTAINER_MODULES)
+        )
         path = folder / f"step{step.number}.ipynb"
         nbformat.write(notebook(step, manifest, seed, reference), path)
         written.append(path)

@@ -12,8 +12,13 @@ from grader.records import Record
 from kata.manifest import Manifest
 
 STATE_WORDS = {
-    "passed": "PASS", "failed": "FAIL", "todo": "TODO", "error": "ERROR",
-    "timeout": "TIMEOUT", "crashed": "CRASH", "not-run": "NOT RUN",
+    "passed": "PASS",
+    "failed": "FAIL",
+    "todo": "TODO",
+    "error": "ERROR",
+    "timeout": "TIMEOUT",
+    "crashed": "CRASH",
+    "not-run": "NOT RUN",
 }
 
 
@@ -56,10 +61,15 @@ def gradebook(records: list[Record], manifest: Manifest) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["submission", "status", "score", "max_score", *(f"step{n}" for n in numbers)])
     for record in records:
-        writer.writerow([
-            csv_cell(record.submission), csv_cell(record.status), points(record.score), record.max_score,
-            *(points(record.step_score(n)) for n in numbers),
-        ])
+        writer.writerow(
+            [
+                csv_cell(record.submission),
+                csv_cell(record.status),
+                points(record.score),
+                record.max_score,
+                *(points(record.step_score(n)) for n in numbers),
+            ]
+        )
     return out.getvalue()
 
 
@@ -72,16 +82,18 @@ def results_json(record: Record) -> dict:
     for step in record.steps:
         maxima = apportion([v.max_score for v in step.verdicts])
         for verdict, maximum in zip(step.verdicts, maxima):
-            tests.append({
-                "name": f"Step {verdict.step}: {verdict.title}",
-                "number": f"{verdict.step}.{verdict.number}",
-                "score": maximum if verdict.state == "passed" else 0.0,
-                "max_score": maximum,
-                "status": "passed" if verdict.state == "passed" else "failed",
-                "output": _test_output(verdict),
-                "tags": [f"step{verdict.step}", verdict.state] + (["bonus"] if step.bonus else []),
-                "visibility": "visible",
-            })
+            tests.append(
+                {
+                    "name": f"Step {verdict.step}: {verdict.title}",
+                    "number": f"{verdict.step}.{verdict.number}",
+                    "score": maximum if verdict.state == "passed" else 0.0,
+                    "max_score": maximum,
+                    "status": "passed" if verdict.state == "passed" else "failed",
+                    "output": _test_output(verdict),
+                    "tags": [f"step{verdict.step}", verdict.state] + (["bonus"] if step.bonus else []),
+                    "visibility": "visible",
+                }
+            )
     return {
         "score": _number(record.score),
         "max_score": record.max_score,
@@ -89,8 +101,12 @@ def results_json(record: Record) -> dict:
         "output": _summary_line(record),
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"status": record.status, "seed": record.seed, "grader_version": record.grader_version,
-                       "sandboxed": record.sandboxed},
+        "extra_data": {
+            "status": record.status,
+            "seed": record.seed,
+            "grader_version": record.grader_version,
+            "sandboxed": record.sandboxed,
+        },
         "tests": tests,
     }
 

@@ -27,8 +27,14 @@ os.umask(_UMASK)  # read once, at import (in the main thread): os.umask is proce
 def grader_version() -> str:
     """A hash of everything that decides a score: grader, catalogue, reference and manifest."""
     digest = hashlib.sha256()
-    files = sorted([*(ROOT / "grader").glob("*.py"), *(ROOT / "kata").rglob("*.py"),
-                    *(ROOT / "solutions" / "micrograd").glob("*.py"), ROOT / "kata.toml"])
+    files = sorted(
+        [
+            *(ROOT / "grader").glob("*.py"),
+            *(ROOT / "kata").rglob("*.py"),
+            *(ROOT / "solutions" / "micrograd").glob("*.py"),
+            ROOT / "kata.toml",
+        ]
+    )
     for path in files:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
@@ -78,11 +84,19 @@ class Record:
 
     def to_json(self) -> dict:
         return {
-            "format": FORMAT, "submission": self.submission, "source": self.source,
-            "fingerprint": self.fingerprint, "seed": self.seed, "grader_version": self.grader_version,
-            "sandboxed": self.sandboxed, "status": self.status, "notes": self.notes,
-            "score": str(self.score), "max_score": self.max_score,
-            "execution_time": round(self.execution_time, 3), "complete": self.complete,
+            "format": FORMAT,
+            "submission": self.submission,
+            "source": self.source,
+            "fingerprint": self.fingerprint,
+            "seed": self.seed,
+            "grader_version": self.grader_version,
+            "sandboxed": self.sandboxed,
+            "status": self.status,
+            "notes": self.notes,
+            "score": str(self.score),
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 3),
+            "complete": self.complete,
             "steps": [s.to_json() for s in self.steps],
         }
 
@@ -91,9 +105,17 @@ class Record:
         if data.get("format") != FORMAT:
             raise ValueError(f"record format {data.get('format')!r}, expected {FORMAT}")
         return cls(
-            data["submission"], data["source"], data["fingerprint"], data["seed"], data["grader_version"],
-            data["sandboxed"], data["status"], list(data["notes"]),
-            [StepOutcome.from_json(s) for s in data["steps"]], data["execution_time"], data["complete"],
+            data["submission"],
+            data["source"],
+            data["fingerprint"],
+            data["seed"],
+            data["grader_version"],
+            data["sandboxed"],
+            data["status"],
+            list(data["notes"]),
+            [StepOutcome.from_json(s) for s in data["steps"]],
+            data["execution_time"],
+            data["complete"],
         )
 
 

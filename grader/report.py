@@ -90,12 +90,18 @@ def report_html(records: list[Record], manifest: Manifest, seed: int, version: s
     for r in sorted(records, key=lambda r: r.submission.lower()):
         cells = "".join(f"<td class=n>{points(r.step_score(s.number))}</td>" for s in manifest.steps)
         link = f"{e(r.submission)}/feedback.md"
-        rows.append(f"<tr><td><a href=\"{link}\">{e(r.submission)}</a></td><td class=n>{points(r.score)}</td>"
-                    f"{cells}<td>{e(r.status)}</td></tr>")
-    bug_rows = "".join(
-        f"<tr><td class=n>{step}</td><td>{e(bug)}</td><td class=n>{count}</td><td>{e(', '.join(names[:8]))}"
-        f"{' ...' if len(names) > 8 else ''}</td></tr>" for step, bug, count, names in bugs
-    ) or "<tr><td colspan=4>none: no failing check recognised a classic bug</td></tr>"
+        rows.append(
+            f'<tr><td><a href="{link}">{e(r.submission)}</a></td><td class=n>{points(r.score)}</td>'
+            f"{cells}<td>{e(r.status)}</td></tr>"
+        )
+    bug_rows = (
+        "".join(
+            f"<tr><td class=n>{step}</td><td>{e(bug)}</td><td class=n>{count}</td><td>{e(', '.join(names[:8]))}"
+            f"{' ...' if len(names) > 8 else ''}</td></tr>"
+            for step, bug, count, names in bugs
+        )
+        or "<tr><td colspan=4>none: no failing check recognised a classic bug</td></tr>"
+    )
     problem_rows = "".join(f"<tr><td>{e(kind)}</td><td class=n>{n}</td></tr>" for kind, n in problems.most_common())
     steps_head = "".join(f"<th>s{s.number}{'*' if s.bonus else ''}</th>" for s in manifest.steps)
     return f"""<!DOCTYPE html>

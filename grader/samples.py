@@ -1,8 +1,8 @@
 """The bundled sample submissions, built from the single source when `make grade` is given none.
 
-    complete        the reference itself
-    half_finished   steps 1-3 solved, steps 4-6 still stubs
-    typical_bugs    the reference with three classic bugs from the zoo
+complete        the reference itself
+half_finished   steps 1-3 solved, steps 4-6 still stubs
+typical_bugs    the reference with three classic bugs from the zoo
 """
 
 from __future__ import annotations

@@ -183,8 +183,19 @@ class Sandbox:
         command = [self.bwrap, "--die-with-parent", "--new-session"]
         if self.root:
             # no user namespace: the child drops to a real unprivileged uid itself, so RLIMIT_NPROC binds
-            command += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-                        "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            command += [
+                "--unshare-ipc",
+                "--unshare-pid",
+                "--unshare-net",
+                "--unshare-uts",
+                "--unshare-cgroup-try",
+                "--cap-drop",
+                "ALL",
+                "--cap-add",
+                "CAP_SETUID",
+                "--cap-add",
+                "CAP_SETGID",
+            ]
         else:
             command += ["--unshare-all", "--uid", str(NOBODY), "--gid", str(NOBODY)]
         command += ["--ro-bind", "/usr", "/usr"]
@@ -202,13 +213,39 @@ class Sandbox:
         for site in _site_dirs(base):
             command += ["--tmpfs", str(inside / site.relative_to(base)) if site.is_relative_to(base) else str(site)]
         command += [
-            "--ro-bind", str(self.harness), "/harness",
-            "--ro-bind", str(job / "pkg"), "/submission",
-            "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp",
-            "--chdir", "/tmp", "--clearenv",
-            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
-            str(inside / python.relative_to(base)), "-I", "-S", "-B", "/harness/child.py",
+            "--ro-bind",
+            str(self.harness),
+            "/harness",
+            "--ro-bind",
+            str(job / "pkg"),
+            "/submission",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--perms",
+            "1777",
+            "--size",
+            str(64 * 1024 * 1024),
+            "--tmpfs",
+            "/tmp",
+            "--chdir",
+            "/tmp",
+            "--clearenv",
+            "--setenv",
+            "PATH",
+            "/usr/bin:/bin",
+            "--setenv",
+            "HOME",
+            "/tmp",
+            "--setenv",
+            "LANG",
+            "C.UTF-8",
+            str(inside / python.relative_to(base)),
+            "-I",
+            "-S",
+            "-B",
+            "/harness/child.py",
         ]
         return command
 
@@ -281,8 +318,9 @@ def _status(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def run_child(sandbox: Sandbox, package: Path, modules: list[str], cases: list[dict], budget: float,
-              limits: Limits, scratch: Path) -> ChildRun:
+def run_child(
+    sandbox: Sandbox, package: Path, modules: list[str], cases: list[dict], budget: float, limits: Limits, scratch: Path
+) -> ChildRun:
     """Import `modules` of the package, then run the probes of `cases`, each within `budget` seconds."""
     run = ChildRun()
     job = Path(tempfile.mkdtemp(prefix="job-", dir=scratch))
@@ -298,8 +336,12 @@ def run_child(sandbox: Sandbox, package: Path, modules: list[str], cases: list[d
             "cases": cases,
             "drop_to": sandbox.drop_to,
             "limits": {
-                "memory": limits.memory, "file_size": limits.file_size, "open_files": limits.open_files,
-                "processes": limits.processes, "core": 0, "cpu": int(budget * max(len(cases), 1) + 10),
+                "memory": limits.memory,
+                "file_size": limits.file_size,
+                "open_files": limits.open_files,
+                "processes": limits.processes,
+                "core": 0,
+                "cpu": int(budget * max(len(cases), 1) + 10),
             },
         }
         env = {"PATH": "/usr/bin:/bin", "HOME": str(job / "tmp"), "LANG": "C.UTF-8"}
@@ -307,8 +349,14 @@ def run_child(sandbox: Sandbox, package: Path, modules: list[str], cases: list[d
         with open(job / "output.txt", "wb") as output, _LOCK:
             try:
                 process = subprocess.Popen(
-                    sandbox.command(job), stdin=subprocess.PIPE, stdout=output, stderr=output, pass_fds=(write_end,),
-                    cwd=job / "tmp", env=env, start_new_session=True,
+                    sandbox.command(job),
+                    stdin=subprocess.PIPE,
+                    stdout=output,
+                    stderr=output,
+                    pass_fds=(write_end,),
+                    cwd=job / "tmp",
+                    env=env,
+                    start_new_session=True,
                 )
             finally:
                 os.close(write_end)
@@ -427,8 +475,7 @@ def _more_after_done(fd: int, wait: float = 1.0) -> bool:
     return False  # still open after a second: the process group is killed next anyway
 
 
-def _read_channel(process: subprocess.Popen, fd: int, count: int, budget: float, limits: Limits,
-                  run: ChildRun) -> None:
+def _read_channel(process: subprocess.Popen, fd: int, count: int, budget: float, limits: Limits, run: ChildRun) -> None:
     protocol = _Protocol(count, run)
     buffer = b""
     total = 0

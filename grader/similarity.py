@@ -31,8 +31,15 @@ from kata.manifest import load
 from kata.paths import PACKAGE, SOLUTIONS
 
 K = 12  # tokens per run: long enough that runs are distinctive, short enough to survive small edits
-SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING,
-           tokenize.ENDMARKER}
+SKIPPED = {
+    tokenize.COMMENT,
+    tokenize.NL,
+    tokenize.NEWLINE,
+    tokenize.INDENT,
+    tokenize.DEDENT,
+    tokenize.ENCODING,
+    tokenize.ENDMARKER,
+}
 
 
 def shape(source: str) -> list[str]:
@@ -106,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest = load()
     template = set().union(*(runs(shape(text)) for text in generator.build(SOLUTIONS / PACKAGE, manifest).values()))
     reference = fingerprint(package_files(SOLUTIONS / PACKAGE), template)
-    sources = sorted(p for p in args.folder.iterdir()
-                     if p.is_dir() or p.name.lower().endswith(ARCHIVE_SUFFIXES))
+    sources = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.name.lower().endswith(ARCHIVE_SUFFIXES))
     fingerprints, empty = {}, []
     with tempfile.TemporaryDirectory(prefix="similarity-") as scratch:
         for source, name in zip(sources, safe_names(sources)):
@@ -125,8 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         writer = csv.writer(handle)
         writer.writerow(["first", "second", "contained", "similarity", "runs_in_common"])
         writer.writerows((a, b, f"{c:.3f}", f"{s:.3f}", n) for a, b, c, s, n in rows)
-    print(f"{len(fingerprints)} submissions with code of their own"
-          + (f" ({len(empty)} without any: {', '.join(empty)})" if empty else ""))
+    print(
+        f"{len(fingerprints)} submissions with code of their own"
+        + (f" ({len(empty)} without any: {', '.join(empty)})" if empty else "")
+    )
     print(f"{'first':<24} {'second':<24} {'contained':>9} {'similar':>8} {'common':>7}")
     for a, b, contained, similarity, common in rows[: args.top]:
         print(f"{a:<24} {b:<24} {contained:>9.0%} {similarity:>8.0%} {common:>7}")

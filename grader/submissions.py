@@ -209,7 +209,7 @@ def package_from_notebook(notebook: Path, target: Path, notes: list[str]) -> tup
         text = _cell_source(cell)
         first, _, code = text.partition("\n")
         if first.strip().startswith(MAGIC):
-            name = first.strip()[len(MAGIC):].strip()
+            name = first.strip()[len(MAGIC) :].strip()
             if re.fullmatch(r"[a-z_]+", name):
                 (package / f"{name}.py").write_text(code, encoding="utf-8")
                 modules.append(name)
@@ -258,13 +258,17 @@ def prepare(source: Path, name: str, scratch: Path) -> Submission:
         else:
             raise Rejected("not found")
         submission.package = choose_package(root, submission.notes)
-        notebooks = sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) if (
-            submission.package is None) else []
+        notebooks = (
+            sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            if (submission.package is None)
+            else []
+        )
         if len(notebooks) > 1:
             raise Rejected(f"{len(notebooks)} notebooks: grade one notebook per submission (one folder each)")
         if notebooks:
             submission.package, submission.steps = package_from_notebook(
-                notebooks[0], scratch / "notebooks" / name, submission.notes)
+                notebooks[0], scratch / "notebooks" / name, submission.notes
+            )
         if submission.package is None:
             submission.problem = "no micrograd package"
     except Rejected as error:

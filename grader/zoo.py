@@ -31,8 +31,16 @@ def bugs() -> tuple[Bug, ...]:
     made = []
     for raw in data["bug"]:
         edits = raw.get("edits") or [{"old": raw["old"], "new": raw["new"]}]
-        made.append(Bug(raw["id"], int(raw["step"]), raw["file"], tuple((e["old"], e["new"]) for e in edits),
-                        raw["concept"], raw["names"]))
+        made.append(
+            Bug(
+                raw["id"],
+                int(raw["step"]),
+                raw["file"],
+                tuple((e["old"], e["new"]) for e in edits),
+                raw["concept"],
+                raw["names"],
+            )
+        )
     return tuple(made)
 
 

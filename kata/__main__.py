@@ -137,8 +137,9 @@ def _load_impl(impl: str):
 
 def _not_ready(error: NotImplementedError, what: str, impl: str) -> int:
     print(f"{what} runs your own engine ({impl}), which is not ready for it yet:\n    {error}")
-    print("Finish that step first, or look at the reference's: add IMPL=solutions "
-          "(python -m kata ... --impl solutions).")
+    print(
+        "Finish that step first, or look at the reference's: add IMPL=solutions (python -m kata ... --impl solutions)."
+    )
     return 1
 
 
@@ -205,8 +206,10 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     for step in manifest.steps:
         result = run_step(step, impl=args.impl, capture=True)
         ok = result.todo == result.total > 0 and not result.failed and result.state == "todo"
-        print(f"step {step.number}: {result.todo} todo, {result.passed} passed, {result.failed} failing"
-              f" ... {'ok' if ok else 'NOT todo-only'}")
+        print(
+            f"step {step.number}: {result.todo} todo, {result.passed} passed, {result.failed} failing"
+            f" ... {'ok' if ok else 'NOT todo-only'}"
+        )
         if not ok:
             problems.append(f"step {step.number} is not all todo:\n{result.output[-2000:]}")
     for problem in problems:
@@ -295,8 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="train XOR, two moons and a sine fit with your engine (make demo)")
     demo.add_argument("--impl", default="exercises")
     demo.add_argument("--runs", default="xor,moons,sine", help="which runs, comma separated")
-    demo.add_argument("--gc", default="managed", choices=["managed", "default"],
-                      help="manage the garbage collector while training (default: managed)")
+    demo.add_argument(
+        "--gc",
+        default="managed",
+        choices=["managed", "default"],
+        help="manage the garbage collector while training (default: managed)",
+    )
     demo.add_argument("--out", default="build/demo")
     demo.set_defaults(run=cmd_demo)
 

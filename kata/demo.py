@@ -93,8 +93,10 @@ class Bar:
         if done != self.total and done % max(1, self.total // 50):
             return  # redraw about 50 times per run, not at every epoch
         filled = self.width * done // self.total
-        sys.stderr.write(f"\r{self.name:<6} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} "
-                         f"loss {loss:.4f}  {time.perf_counter() - self.started:5.1f} s")
+        sys.stderr.write(
+            f"\r{self.name:<6} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{self.total} "
+            f"loss {loss:.4f}  {time.perf_counter() - self.started:5.1f} s"
+        )
         if done == self.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -206,8 +208,9 @@ def plot_boundary(model: Any, xs: list, ys: list, title: str, path: Path, finish
     figure, axes = plt.subplots(figsize=(4.5, 4), dpi=100)
     axes.contourf(grid_x, grid_y, scores, levels=[-1e9, 0, 1e9], colors=["#f4c7c3", "#c6dbef"], alpha=0.9)
     axes.contour(grid_x, grid_y, scores, levels=[0], colors="k", linewidths=1)
-    axes.scatter([x[0] for x in xs], [x[1] for x in xs], c=["#d62728" if y < 0 else "#1f77b4" for y in ys],
-                 edgecolors="k", s=25)
+    axes.scatter(
+        [x[0] for x in xs], [x[1] for x in xs], c=["#d62728" if y < 0 else "#1f77b4" for y in ys], edgecolors="k", s=25
+    )
     axes.set_title(title)
     figure.tight_layout()
     figure.savefig(path)
@@ -244,22 +247,35 @@ def run(mg: Implementation, which: list[str], out: Path = OUT, gc_mode: str = "m
             if name == "xor":
                 model, history = train_xor(mg, finish)
                 seconds = time.perf_counter() - started
-                files = [plot_loss(history, "XOR: loss (MSE)", out / "xor_loss.png"),
-                         plot_boundary(model, mg.data.XOR_INPUTS, mg.data.XOR_TARGETS, "XOR: what it learnt",
-                                       out / "xor_boundary.png", finish)]
+                files = [
+                    plot_loss(history, "XOR: loss (MSE)", out / "xor_loss.png"),
+                    plot_boundary(
+                        model,
+                        mg.data.XOR_INPUTS,
+                        mg.data.XOR_TARGETS,
+                        "XOR: what it learnt",
+                        out / "xor_boundary.png",
+                        finish,
+                    ),
+                ]
                 summary = f"final loss {history[-1]:.4f}"
             elif name == "moons":
                 model, history, summary = train_moons(mg, finish)
                 seconds = time.perf_counter() - started
                 xs, ys = mg.data.make_moons(100, noise=0.1, seed=1337)
-                files = [plot_loss(history, "Two moons: loss (hinge + L2)", out / "moons_loss.png"),
-                         plot_boundary(model, xs, ys, f"Two moons: decision boundary ({summary})",
-                                       out / "moons_boundary.png", finish)]
+                files = [
+                    plot_loss(history, "Two moons: loss (hinge + L2)", out / "moons_loss.png"),
+                    plot_boundary(
+                        model, xs, ys, f"Two moons: decision boundary ({summary})", out / "moons_boundary.png", finish
+                    ),
+                ]
             else:
                 model, history, xs = train_sine(mg, finish)
                 seconds = time.perf_counter() - started
                 summary = f"final loss {history[-1]:.4f}"
-                files = [plot_loss(history, "sin(x): loss (MSE)", out / "sine_loss.png"),
-                         plot_fit(model, xs, "sin(x): the fit", out / "sine_fit.png", finish)]
+                files = [
+                    plot_loss(history, "sin(x): loss (MSE)", out / "sine_loss.png"),
+                    plot_fit(model, xs, "sin(x): the fit", out / "sine_fit.png", finish),
+                ]
         runs.append(Run(name, seconds, history, summary, files))
     return runs

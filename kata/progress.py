@@ -43,8 +43,10 @@ def next_action(results: list[StepResult], manifest: Manifest) -> str:
         if result.failed:
             first = next(k for k, m in result.messages.items() if not m.startswith("TODO"))
             check = first.split("::", 1)[-1]
-            return (f"Next: fix the failing check {check} of step {step.number} "
-                    f"(micrograd/{step.file}; make test-step{step.number} shows what it expected and got).")
+            return (
+                f"Next: fix the failing check {check} of step {step.number} "
+                f"(micrograd/{step.file}; make test-step{step.number} shows what it expected and got)."
+            )
         if result.first_todo:
             found = _function_of(manifest, result.first_todo)
             where = f"micrograd/{found[0].file}, {found[1]}" if found else f"micrograd/{step.file}"
@@ -58,10 +60,18 @@ def render(results: list[StepResult], manifest: Manifest, impl: str) -> str:
     for result in results:
         step = result.step
         title = step.title + (" (bonus)" if step.bonus else "")
-        state = {"passed": "done", "failing": "failing", "started": "started", "todo": "todo",
-                 "timeout": "TIMEOUT", "error": "ERROR"}[result.state]
-        lines.append(f"{step.number:>4}  {title:<38} {result.passed:>6} {result.failed:>7} {result.todo:>5}  "
-                     f"{bar(result.passed, result.total)}  {state}")
+        state = {
+            "passed": "done",
+            "failing": "failing",
+            "started": "started",
+            "todo": "todo",
+            "timeout": "TIMEOUT",
+            "error": "ERROR",
+        }[result.state]
+        lines.append(
+            f"{step.number:>4}  {title:<38} {result.passed:>6} {result.failed:>7} {result.todo:>5}  "
+            f"{bar(result.passed, result.total)}  {state}"
+        )
     required = [r for r in results if not r.step.bonus]
     done = [r for r in required if r.done]
     points = sum(r.step.points for r in done)

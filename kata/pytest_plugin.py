@@ -100,8 +100,11 @@ def expectations(reference) -> dict | None:
     try:
         return json.loads(EXPECTED.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pytest.exit(f"{EXPECTED} is missing or broken: this copy has neither the reference nor its recorded "
-                    "results. Ask your instructor for a fresh copy.", returncode=4)
+        pytest.exit(
+            f"{EXPECTED} is missing or broken: this copy has neither the reference nor its recorded "
+            "results. Ask your instructor for a fresh copy.",
+            returncode=4,
+        )
 
 
 @pytest.fixture
@@ -114,8 +117,10 @@ def run_case(student: Implementation, reference: Implementation | None, expectat
             return
         recorded = expectations.get(str(case.check.step), {}).get(case.id)
         if recorded is None:
-            pytest.fail(f"{EXPECTED.name} has no expected result for {case.id}: it does not match these tests. "
-                        "Ask your instructor for a fresh copy.")
+            pytest.fail(
+                f"{EXPECTED.name} has no expected result for {case.id}: it does not match these tests. "
+                "Ask your instructor for a fresh copy."
+            )
         run_with_expected(case, student, recorded)
 
     return run

@@ -31,8 +31,16 @@ from kata.paths import PACKAGE, ROOT, SOLUTIONS
 MAINTAINER_MODULES = ("exercises.py", "ladder.py", "release.py")  # kata modules that need solutions/
 MAINTAINERS_ONLY = [f"kata/{name}" for name in MAINTAINER_MODULES]
 KEEP = [
-    "kata.toml", "Makefile", "pyproject.toml", ".gitignore", "requirements/student.txt", "requirements/plots.txt",
-    "exercises", "tests", "kata", "docs/images",
+    "kata.toml",
+    "Makefile",
+    "pyproject.toml",
+    ".gitignore",
+    "requirements/student.txt",
+    "requirements/plots.txt",
+    "exercises",
+    "tests",
+    "kata",
+    "docs/images",
 ]
 INSTRUCTORS_ONLY = re.compile(r"<!-- instructors-only -->.*?<!-- end instructors-only -->\n?", re.S)
 REFERENCE_ONLY = ("IMPL=solutions", "--impl solutions")  # README lines that need solutions/, dropped
@@ -42,8 +50,10 @@ REFERENCE = "micrograd_release_reference"
 def record_expectations(seed: int = PUBLIC_SEED) -> dict:
     """{step: {case id: the reference's observation}} for the public checks."""
     reference = load_reference(REFERENCE)
-    return {str(step): {case.id: case.check.probe(reference, case.args) for case in cases(step, seed)}
-            for step in STEP_MODULES}
+    return {
+        str(step): {case.id: case.check.probe(reference, case.args) for case in cases(step, seed)}
+        for step in STEP_MODULES
+    }
 
 
 def classroom_workflow(manifest: Manifest) -> str:
@@ -164,5 +174,6 @@ def build(out: Path, manifest: Manifest | None = None) -> Path:
 
 def self_test(folder: Path) -> subprocess.CompletedProcess:
     """Run the release's own self test (python -m kata selftest) inside it."""
-    return subprocess.run([sys.executable, "-m", "kata", "selftest"], cwd=folder, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "kata", "selftest"], cwd=folder, capture_output=True, text=True, timeout=600
+    )

@@ -117,8 +117,13 @@ def _plan(template_fn: ast.FunctionDef, student_fn: ast.FunctionDef, step: int) 
     return edits
 
 
-def _line_edits(source_lines: list[str], template_lines: list[str], tfn: ast.FunctionDef, sfn: ast.FunctionDef,
-                plan: list[tuple[int, int, int]]) -> list[tuple[int, int, list[str]]]:
+def _line_edits(
+    source_lines: list[str],
+    template_lines: list[str],
+    tfn: ast.FunctionDef,
+    sfn: ast.FunctionDef,
+    plan: list[tuple[int, int, int]],
+) -> list[tuple[int, int, list[str]]]:
     """(first line, end line, new lines), 0-based and end exclusive, for one function."""
     changes = []
     for start, end, stub_index in plan:
@@ -138,8 +143,9 @@ def _line_edits(source_lines: list[str], template_lines: list[str], tfn: ast.Fun
     return changes
 
 
-def reset_step(step: Step, manifest: Manifest, package: Path, backups: Path = BACKUPS,
-               whole_file: bool = False) -> Report:
+def reset_step(
+    step: Step, manifest: Manifest, package: Path, backups: Path = BACKUPS, whole_file: bool = False
+) -> Report:
     """Put step's stubs back in package/step.file; returns what was done and where the backup is."""
     path = package / step.file
     if not path.exists():
@@ -154,9 +160,11 @@ def reset_step(step: Step, manifest: Manifest, package: Path, backups: Path = BA
     try:
         student_tree = ast.parse(original)
     except SyntaxError as error:
-        raise ResetError(f"{step.file} line {error.lineno} has a syntax error, so its parts cannot be told apart. "
-                         f"Fix it, or reset the whole file: python -m kata reset {step.number} --whole-file "
-                         "(your version is kept in the backup)") from None
+        raise ResetError(
+            f"{step.file} line {error.lineno} has a syntax error, so its parts cannot be told apart. "
+            f"Fix it, or reset the whole file: python -m kata reset {step.number} --whole-file "
+            "(your version is kept in the backup)"
+        ) from None
     template_tree = ast.parse(fresh)
     template_fns, student_fns = _functions(template_tree), _functions(student_tree)
     lines, template_lines = original.splitlines(keepends=True), fresh.splitlines(keepends=True)
@@ -166,8 +174,10 @@ def reset_step(step: Step, manifest: Manifest, package: Path, backups: Path = BA
         if tfn is None:
             raise ResetError(f"the template has no {function.name}")
         if sfn is None:
-            raise ResetError(f"{function.name} is missing from {step.file}, so it cannot be reset in place. Reset "
-                             f"the whole file: python -m kata reset {step.number} --whole-file (after the backup)")
+            raise ResetError(
+                f"{function.name} is missing from {step.file}, so it cannot be reset in place. Reset "
+                f"the whole file: python -m kata reset {step.number} --whole-file (after the backup)"
+            )
         plan = _plan(tfn, sfn, step.number)
         if plan is None:
             whole_first = (sfn.decorator_list[0].lineno if sfn.decorator_list else sfn.lineno) - 1
@@ -182,8 +192,10 @@ def reset_step(step: Step, manifest: Manifest, package: Path, backups: Path = BA
     try:
         compile(text, step.file, "exec")
     except SyntaxError as error:
-        raise ResetError(f"resetting would leave {step.file} broken (line {error.lineno}); nothing was changed. "
-                         f"Try: python -m kata reset {step.number} --whole-file") from None
+        raise ResetError(
+            f"resetting would leave {step.file} broken (line {error.lineno}); nothing was changed. "
+            f"Try: python -m kata reset {step.number} --whole-file"
+        ) from None
     path.write_text(text, encoding="utf-8")
     return report
 
@@ -192,8 +204,10 @@ def _outermost(changes: list[tuple[int, int, list[str]]]) -> list[tuple[int, int
     """Drop edits inside a function that is replaced whole (a nested closure, say)."""
     kept = []
     for change in changes:
-        inside = any(o[0] <= change[0] and change[1] <= o[1] and o != change and o[1] - o[0] > change[1] - change[0]
-                     for o in changes)
+        inside = any(
+            o[0] <= change[0] and change[1] <= o[1] and o != change and o[1] - o[0] > change[1] - change[0]
+            for o in changes
+        )
         if not inside:
             kept.append(change)
     return kept

@@ -45,8 +45,14 @@ def short_report(result: StepResult, manifest: Manifest) -> str:
     return "\n".join(lines)
 
 
-def watch(manifest: Manifest, impl: str = "exercises", interval: float = 0.5, out: TextIO = sys.stdout,
-          clear: bool = True, max_runs: int | None = None) -> int:
+def watch(
+    manifest: Manifest,
+    impl: str = "exercises",
+    interval: float = 0.5,
+    out: TextIO = sys.stdout,
+    clear: bool = True,
+    max_runs: int | None = None,
+) -> int:
     folder = implementation_dir(impl) / PACKAGE
     steps = list(manifest.steps)
     current = 0

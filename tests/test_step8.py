@@ -31,7 +31,9 @@ def test_forward_mode_equals_reverse_mode_on_any_graph(student):
         got = graph.probe(student, {"spec": spec})["d root / d leaf"]
         reverse = reverse_sweep(spec, evaluate(spec))[: len(spec["leaves"])]
         off = [i for i, (r, g) in enumerate(zip(reverse, got)) if not close(r, g)]
-        require([f"x{i}: reverse mode {show(reverse[i])}, forward mode {show(got[i])}" for i in off],
-                "forward mode disagrees with reverse mode")
+        require(
+            [f"x{i}: reverse mode {show(reverse[i])}, forward mode {show(got[i])}" for i in off],
+            "forward mode disagrees with reverse mode",
+        )
 
     check()

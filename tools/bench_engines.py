@@ -65,8 +65,20 @@ print(json.dumps({{"step": statistics.median(times), "run": time.perf_counter() 
 
 def ensure_micrograd() -> Path:
     if not (PYPI / "micrograd" / "engine.py").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--target", str(PYPI), "micrograd==0.1.0"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--target",
+                str(PYPI),
+                "micrograd==0.1.0",
+            ],
+            check=True,
+        )
     return PYPI
 
 
@@ -99,8 +111,10 @@ def main() -> int:
     for label, key, figures, unit in rows:
         ours, theirs = figures["reference"][key], figures["micrograd"][key]
         print(f"{label:<34} {ours:>9.3f}{unit[0]} {theirs:>9.3f}{unit[0]} {ours / theirs:>7.2f}")
-    print(f"\naccuracy after {args.steps} steps: reference {managed['reference']['accuracy']:.0%}, "
-          f"micrograd {managed['micrograd']['accuracy']:.0%}")
+    print(
+        f"\naccuracy after {args.steps} steps: reference {managed['reference']['accuracy']:.0%}, "
+        f"micrograd {managed['micrograd']['accuracy']:.0%}"
+    )
     return 0
 
 

@@ -28,8 +28,12 @@ from grader.sandbox import build_harness, probe_bwrap  # noqa: E402
 
 def run(submissions: list[Path], out: Path, *flags: str) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out), *flags],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out), *flags],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"the grader failed:\n{done.stderr}")
@@ -42,8 +46,10 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=100)
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-grader-") as scratch:
         folder = Path(scratch)
         samples = build_samples(folder / "samples")
@@ -60,8 +66,10 @@ def main() -> int:
             for mode, flag in modes:
                 for jobs in sorted({1, cores}):
                     seconds = run(batch, folder / "out", flag, "--jobs", str(jobs))
-                    print(f"{label:<34} {mode:<11} {jobs:>4} {seconds:>8.1f} {seconds / len(batch):>8.2f} "
-                          f"{len(batch) / seconds * 60:>10.0f}")
+                    print(
+                        f"{label:<34} {mode:<11} {jobs:>4} {seconds:>8.1f} {seconds / len(batch):>8.2f} "
+                        f"{len(batch) / seconds * 60:>10.0f}"
+                    )
     return 0
 
 

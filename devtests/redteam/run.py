@@ -211,8 +211,12 @@ def leftovers() -> list[str]:
 
 
 def grade(submissions: list[Path], out: Path, flag: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out),
-                           "--timeout", TIMEOUT, flag, *extra], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out), "--timeout", TIMEOUT, flag, *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
 
 
 def _scores(out: Path, name: str) -> dict[int, Fraction] | None:
@@ -246,7 +250,8 @@ def check_output_folder(out: Path, names: list[str]) -> list[str]:
 def run_mode(mode: str, chosen: list[Case], folder: Path) -> list[str]:
     flag = "--require-sandbox" if mode == "sandbox" else "--no-sandbox"
     submissions = [c.path for c in chosen] + sorted(
-        {folder / "submissions" / c.equivalent for c in chosen if c.equivalent})
+        {folder / "submissions" / c.equivalent for c in chosen if c.equivalent}
+    )
     names = safe_names(submissions)
     name_of = dict(zip(map(str, submissions), names))
     out = folder / f"out-{mode}"

@@ -97,11 +97,15 @@ def _assigned(args: dict) -> float:
 def _judge_accumulate(args: dict, expected: dict, got: dict) -> list[str]:
     problems = compare(expected, got)
     if problems and close(_assigned(args), got.get("a.grad")):
-        problems.append("looks like `=` instead of `+=`: a Value can receive gradient from several places; each "
-                        "_backward must ADD to input.grad, never assign it")
+        problems.append(
+            "looks like `=` instead of `+=`: a Value can receive gradient from several places; each "
+            "_backward must ADD to input.grad, never assign it"
+        )
     elif problems:
-        problems.append("the accumulated gradient is wrong, but not the way `=` would make it: if this op's own "
-                        "op-backward check fails too, fix that first")
+        problems.append(
+            "the accumulated gradient is wrong, but not the way `=` would make it: if this op's own "
+            "op-backward check fails too, fix that first"
+        )
     return problems
 
 
@@ -142,13 +146,19 @@ def _judge_relu(args: dict, expected: dict, got: dict) -> list[str]:
     passed_through = [k for k in ("grad at x = 0", "grad at x < 0") if close(args["g"], got.get(k))]
     if passed_through:
         where = ", ".join(passed_through)
-        problems.append(f"looks like: ReLU passes the gradient through for negative inputs ({where}); "
-                        "its slope is 0 wherever its input is <= 0")
+        problems.append(
+            f"looks like: ReLU passes the gradient through for negative inputs ({where}); "
+            "its slope is 0 wherever its input is <= 0"
+        )
     return problems
 
 
-@check(3, "relu-at-zero", "relu passes no gradient where its input is <= 0 (the derivative at exactly 0 is 0)",
-       judge=_judge_relu)
+@check(
+    3,
+    "relu-at-zero",
+    "relu passes no gradient where its input is <= 0 (the derivative at exactly 0 is 0)",
+    judge=_judge_relu,
+)
 def relu_at_zero(mg, args):
     report = {}
     for name, x in (("x = 0", 0.0), ("x < 0", args["negative"]), ("x > 0", args["positive"])):
@@ -202,8 +212,11 @@ def cases(rng: random.Random) -> list[Case]:
     # relu has two sides: make sure both are seen, whatever the seed drew above
     drawn = next(case for case in made if case.args["op"] == "relu")
     side = -1 if drawn.args["inputs"][0] > 0 else 1
-    args = {"op": "relu", "inputs": [side * number_between(choose, 0.1, 2.0)],
-            "out_grad": number_between(choose, 0.5, 2.0)}
+    args = {
+        "op": "relu",
+        "inputs": [side * number_between(choose, 0.1, 2.0)],
+        "out_grad": number_between(choose, 0.5, 2.0),
+    }
     made.append(Case(op_backward, args, f"{op_label(args)}, out.grad = {args['out_grad']}"))
     for scenario, text in SCENARIOS.items():
         args = {

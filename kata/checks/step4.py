@@ -113,8 +113,10 @@ def topological_order(mg, args):
 def _judge_deep(args: dict, expected: dict, got: dict) -> list[str]:
     problems = compare(expected, got)
     if got.get("recursion limit") != expected.get("recursion limit"):
-        problems.append("the recursion limit was raised: that can crash Python on a deep graph, and the contract "
-                        "asks for an order that works with the default limit; use an explicit stack instead")
+        problems.append(
+            "the recursion limit was raised: that can crash Python on a deep graph, and the contract "
+            "asks for an order that works with the default limit; use an explicit stack instead"
+        )
     if problems and got.get("misplaced", 0):
         problems.append("in a chain, the order must be exactly leaf, v1, v2, ..., root")
     return problems

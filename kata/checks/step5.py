@@ -109,13 +109,19 @@ def _judge_parameters(args: dict, expected: dict, got: dict) -> list[str]:
         if any(name.endswith("b") for name in missing):
             problems.append("looks like: the bias is missing from parameters(); training could never move it")
         elif sorted(map(str, listed)) == sorted(wanted):
-            problems.append("the right parameters in the wrong order: layer by layer, neuron by neuron, "
-                            "weights first, then the bias")
+            problems.append(
+                "the right parameters in the wrong order: layer by layer, neuron by neuron, "
+                "weights first, then the bias"
+            )
     return problems
 
 
-@check(5, "parameters", "parameters() lists every weight and bias, in layer, neuron, weights-then-bias order",
-       judge=_judge_parameters)
+@check(
+    5,
+    "parameters",
+    "parameters() lists every weight and bias, in layer, neuron, weights-then-bias order",
+    judge=_judge_parameters,
+)
 def parameters(mg, args):
     kind, sizes = args["kind"], args["sizes"]
     if kind == "Neuron":
@@ -150,8 +156,10 @@ BIAS_MISSING = "the bias is left out of the sum: a neuron computes w . x + b"
 def _mistakes(args: dict) -> dict[str, tuple[bool, bool]]:
     """Classic mistakes for this case: description -> (tanh on the last layer, bias added)."""
     if "nouts" in args:  # an MLP: tanh on every layer but the last
-        return {BIAS_MISSING: (False, False),
-                "the last layer applies tanh; the last layer must be linear (nonlin=False)": (True, True)}
+        return {
+            BIAS_MISSING: (False, False),
+            "the last layer applies tanh; the last layer must be linear (nonlin=False)": (True, True),
+        }
     nonlin = args.get("nonlin", True)
     if nonlin:
         return {BIAS_MISSING: (True, False), "tanh is missing although nonlin is True": (False, True)}
@@ -228,8 +236,9 @@ def mlp_forward(mg, args):
 def _judge_zero_grad(args: dict, expected: dict, got: dict) -> list[str]:
     problems = compare(expected, got)
     if problems:
-        problems.append("zero_grad() left some gradients as they were: it must set p.grad = 0.0 for every p in "
-                        "self.parameters()")
+        problems.append(
+            "zero_grad() left some gradients as they were: it must set p.grad = 0.0 for every p in self.parameters()"
+        )
     return problems
 
 

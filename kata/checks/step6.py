@@ -20,8 +20,9 @@ def _judge_mse(args: dict, expected: dict, got: dict) -> list[str]:
     loss = got.get("loss")
     errors = [p - t for p, t in zip(args["predictions"], args["targets"])]
     variants = {
-        "the squared errors are summed instead of averaged: divide by the number of samples":
-            sum(e * e for e in errors),
+        "the squared errors are summed instead of averaged: divide by the number of samples": sum(
+            e * e for e in errors
+        ),
         "the errors are not squared: (prediction - target) ** 2": sum(errors) / len(errors),
         "the errors are not squared and not averaged": sum(errors),
     }
@@ -130,13 +131,17 @@ def _judge_learns(args: dict, expected: dict, got: dict) -> list[str]:
     if not isinstance(history, list) or len(history) != args["epochs"]:
         return [f"train must return a list of {args['epochs']} losses; got {history!r:.80}"]
     if not all(is_real(x) for x in history):
-        return ["every loss in the history must be a finite number; training produced NaN or infinity "
-                "(a gradient that is not a number poisons every weight it touches)"]
+        return [
+            "every loss in the history must be a finite number; training produced NaN or infinity "
+            "(a gradient that is not a number poisons every weight it touches)"
+        ]
     reference, last = expected["history"][-1], history[-1]
     if not last <= args["threshold"]:
-        return [f"after {args['epochs']} epochs the loss is {last:.4g}; the reference reaches {reference:.4g} "
-                f"(the check wants <= {args['threshold']}). Are the initial weights random (not all zero)? "
-                "Does every step go downhill?"]
+        return [
+            f"after {args['epochs']} epochs the loss is {last:.4g}; the reference reaches {reference:.4g} "
+            f"(the check wants <= {args['threshold']}). Are the initial weights random (not all zero)? "
+            "Does every step go downhill?"
+        ]
     return []
 
 

@@ -57,8 +57,13 @@ def simulate(args: dict, bias_correction: bool = True, momentum_style: str = "py
 
 
 def _same(a: list, b: object) -> bool:
-    return isinstance(b, list) and len(a) == len(b) and all(
-        isinstance(y, list) and len(x) == len(y) and all(close(u, v) for u, v in zip(x, y)) for x, y in zip(a, b))
+    return (
+        isinstance(b, list)
+        and len(a) == len(b)
+        and all(
+            isinstance(y, list) and len(x) == len(y) and all(close(u, v) for u, v in zip(x, y)) for x, y in zip(a, b)
+        )
+    )
 
 
 def _judge_trajectory(args: dict, expected: dict, got: dict) -> list[str]:
@@ -71,8 +76,13 @@ def _judge_trajectory(args: dict, expected: dict, got: dict) -> list[str]:
             problems.append("looks like: no bias correction; m and v start at 0, so divide them by (1 - beta^t)")
         elif args["optimizer"] == "SGD" and args["momentum"] and _same(simulate(args, momentum_style="x"), trajectory):
             problems.append("looks like: the velocity does not add the new gradient: v = momentum * v + grad")
-        elif isinstance(trajectory, list) and trajectory and _same(
-                [[-x for x in row] for row in simulate({**args, "start": [-x for x in args["start"]]})], trajectory):
+        elif (
+            isinstance(trajectory, list)
+            and trajectory
+            and _same(
+                [[-x for x in row] for row in simulate({**args, "start": [-x for x in args["start"]]})], trajectory
+            )
+        ):
             problems.append("looks like: the steps go uphill")
     return problems
 
@@ -82,8 +92,13 @@ def sgd(mg, args):
     return _run(mg, args)
 
 
-@check(7, "adam", "Adam.step() follows m, v, their bias correction and lr * m_hat / (sqrt(v_hat) + eps)",
-       judge=_judge_trajectory, weight=2.0)
+@check(
+    7,
+    "adam",
+    "Adam.step() follows m, v, their bias correction and lr * m_hat / (sqrt(v_hat) + eps)",
+    judge=_judge_trajectory,
+    weight=2.0,
+)
 def adam(mg, args):
     return _run(mg, args)
 
@@ -100,14 +115,21 @@ def zero_grad(mg, args):
 def _judge_minimise(args: dict, expected: dict, got: dict) -> list[str]:
     final = got.get("final")
     target = args["target"]
-    if not isinstance(final, list) or len(final) != len(target) or not all(
-            close(t, f, CONVERGED) for t, f in zip(target, final)):
+    if (
+        not isinstance(final, list)
+        or len(final) != len(target)
+        or not all(close(t, f, CONVERGED) for t, f in zip(target, final))
+    ):
         return [f"after {args['steps']} Adam steps on sum((p - c)^2) the parameters are {final}, not near c = {target}"]
     return []
 
 
-@check(7, "adam-minimises", "zero_grad, backward, step: Adam minimises sum((p - c)^2) with your whole engine",
-       judge=_judge_minimise)
+@check(
+    7,
+    "adam-minimises",
+    "zero_grad, backward, step: Adam minimises sum((p - c)^2) with your whole engine",
+    judge=_judge_minimise,
+)
 def adam_minimises(mg, args):
     parameters = [mg.Value(x) for x in args["start"]]
     optimizer = mg.optim.Adam(parameters, lr=args["lr"])
@@ -125,8 +147,12 @@ def cases(rng: random.Random) -> list[Case]:
 
     def trajectory_args(optimizer: str, **extra) -> dict:
         n = choose.integer(2, 3)
-        return {"optimizer": optimizer, "start": [number_between(choose, -2, 2) for _ in range(n)],
-                "grads": [[number_between(choose, -2, 2, 0.1) for _ in range(n)] for _ in range(5)], **extra}
+        return {
+            "optimizer": optimizer,
+            "start": [number_between(choose, -2, 2) for _ in range(n)],
+            "grads": [[number_between(choose, -2, 2, 0.1) for _ in range(n)] for _ in range(5)],
+            **extra,
+        }
 
     for momentum in (0.0, 0.9):
         args = trajectory_args("SGD", lr=choose.pick([0.05, 0.1]), momentum=momentum)
@@ -136,6 +162,11 @@ def cases(rng: random.Random) -> list[Case]:
         made.append(Case(adam, args, f"lr = {args['lr']}, betas = {tuple(betas)}, 5 steps"))
     made.append(Case(zero_grad, {"grad": number_between(choose, 0.5, 2)}, ""))
     target = [number_between(choose, -2, 2) for _ in range(3)]
-    made.append(Case(adam_minimises, {"start": [0.0, 0.0, 0.0], "target": target, "lr": 0.1, "steps": 200},
-                     f"c = {target}, lr = 0.1, 200 steps"))
+    made.append(
+        Case(
+            adam_minimises,
+            {"start": [0.0, 0.0, 0.0], "target": target, "lr": 0.1, "steps": 200},
+            f"c = {target}, lr = 0.1, 200 steps",
+        )
+    )
     return made

@@ -36,8 +36,10 @@ def _judge_op(args: dict, expected: dict, got: dict) -> list[str]:
     if not close(slope, got.get("derivative")) and not problems:
         problems.append(f"derivative: expected {show(slope)}, got {show(got.get('derivative'))}")
     if problems and close(value, got.get("value")):
-        problems.append("the value is right, the derivative is not: apply the chain rule with the inputs' "
-                        "derivatives (a' and b'), not just the local derivative")
+        problems.append(
+            "the value is right, the derivative is not: apply the chain rule with the inputs' "
+            "derivatives (a' and b'), not just the local derivative"
+        )
     return problems
 
 
@@ -65,8 +67,13 @@ def _judge_graph(args: dict, expected: dict, got: dict) -> list[str]:
     return problems
 
 
-@check(8, "graph", "one forward pass per leaf gives d(root)/d(leaf), equal to reverse mode and central differences",
-       judge=_judge_graph, weight=2.0)
+@check(
+    8,
+    "graph",
+    "one forward pass per leaf gives d(root)/d(leaf), equal to reverse mode and central differences",
+    judge=_judge_graph,
+    weight=2.0,
+)
 def graph(mg, args):
     Dual = mg.forward.Dual
     spec = args["spec"]
