@@ -1,4 +1,4 @@
-"""Fixtures of the repository's own tests. The kata plugin (pyproject addopts) gives `reference`."""
+"""Fixtures of the repository's own tests."""
 
 import pytest
 
@@ -8,3 +8,11 @@ def pytest_collection_modifyitems(items):
     students' per-check budget (pytest-timeout's thread method still ends a real hang)."""
     for item in items:
         item.add_marker(pytest.mark.timeout(600))
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """The reference solution, imported under a private name (kata.oracle.reference)."""
+    from kata.oracle.reference import reference as load
+
+    return load("micrograd_devtests_reference")

@@ -71,7 +71,8 @@ def test_a_broken_submission_still_gets_results_that_explain(autograder, tmp_pat
         )
     )
     results = run_autograder(autograder, tmp_path / "autograder", package.parent)
-    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 8))
+    # engine.py is broken: steps 2-4 score nothing; steps 5-7 run on the kata's engine and keep their points
+    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 5, 6, 7, 8))
     outputs = " ".join(t["output"] for t in results["tests"])
     if os.geteuid() == 0 and results["extra_data"]["sandboxed"]:
         assert "running as uid 65534" in outputs  # a root grader's student code runs as nobody

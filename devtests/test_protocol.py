@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from grader.child import encode
 from grader.sandbox import ChildRun, _Protocol
+from kata.harness.wire import encode
 
 
 class Liar(float):
@@ -66,3 +66,31 @@ def test_the_one_valid_sequence_is_accepted():
 def test_anything_else_is_a_violation(lines, expected):
     problem, _ = _feed(lines)
     assert expected in problem
+
+
+def test_a_question_for_the_kata_engine_is_accepted_only_while_its_case_runs_on_that_engine():
+    ask = {"event": "ask", "i": 0, "want": "values", "vids": [0], "add": []}
+    protocol = _Protocol(2, ChildRun(), engine=True)
+    for line in GOOD[:4]:
+        assert protocol.accept(json.dumps(line).encode()) == ""
+    assert protocol.accept(json.dumps(ask).encode()) == "" and protocol.asked is not None
+    assert protocol.accept(json.dumps({**ask, "i": 1}).encode()) != ""  # not its case
+    steps_1_to_4 = _Protocol(2, ChildRun(), engine=False)
+    for line in GOOD[:4]:
+        steps_1_to_4.accept(json.dumps(line).encode())
+    assert "unexpected 'ask'" in steps_1_to_4.accept(json.dumps(ask).encode())
+
+
+def test_the_evaluator_refuses_what_breaks_its_rules_and_never_raises():
+    from kata.oracle.evaluator import Evaluation
+
+    evaluation = Evaluation()
+    assert "error" in evaluation.answer({"add": [[5, "leaf", 1.0]], "want": "values", "vids": [5]})
+    assert "error" in evaluation.answer({"add": [[0, "system", None, []]], "want": "values", "vids": [0]})
+    assert "error" in evaluation.answer({"add": [[0, "leaf", "1"]], "want": "values", "vids": [0]})
+    assert "error" in evaluation.answer("not a record")
+    ok = evaluation.answer({"add": [[0, "leaf", 2.0], [1, "tanh", None, [0]]], "want": "values", "vids": [1]})
+    assert ok == {"values": [math.tanh(2.0)]}
+    grads = evaluation.answer({"add": [], "want": "backward", "root": 1,
+                               "objects": [[1, 1, 0.0, [0], "tanh", None], [0, 0, 0.0, [], "", None]]})  # fmt: skip
+    assert grads["grads"][0] == 1.0 and math.isclose(grads["grads"][1], 1 - math.tanh(2.0) ** 2)

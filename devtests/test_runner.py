@@ -27,7 +27,7 @@ def _copy_reference(tmp_path, old, new, file="engine.py"):
 
 def test_untouched_stubs_are_all_todo_with_a_next_step():
     result = run_step(MANIFEST.step(1), impl="exercises", capture=True)
-    assert (result.passed, result.failed, result.todo) == (0, 0, 10)
+    assert (result.passed, result.failed) == (0, 0) and result.todo == result.total > 10
     assert result.returncode == 1 and not result.done
     assert "Next: Step 1: implement numerical_derivative (make hint STEP=1)" in summary(result)
     assert "Traceback" not in result.output
@@ -55,7 +55,7 @@ def test_an_infinite_loop_ends_within_the_budget_and_names_the_step(tmp_path):
     assert time.perf_counter() - started < step.budget + 10
     text = summary(result)
     assert "Step 4 (Topological order and backward()): TIMED OUT" in text
-    assert "topological-order" in text
+    assert "did not finish within the step's budget" in text and "test_" in text
 
 
 def test_the_reference_passes_and_points_to_the_next_step():

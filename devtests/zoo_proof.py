@@ -1,11 +1,14 @@
-"""Prove the bug zoo (grader/zoo.toml): every realistic wrong implementation is caught, attributed
-and explained.
+"""Prove the two catalogues: the bug zoo (grader/zoo.toml) and the right answers (grader/right_answers.toml).
 
-For every entry:
-  1. its step's suite FAILS against it (at least one failure, not only todo);
-  2. the grader gives it less than full marks in that step, and full marks in every step that does
-     not depend on it (kata.toml's `depends`, transitively);
-  3. the feedback of that step contains the entry's `names` (the op or the concept).
+For every zoo entry:
+  1. its step's local suite FAILS (make test-stepN);
+  2. the grader gives its step less than full marks and every other step full marks;
+  3. its feedback names its bug (the entry's diagnosis id) and no other, in every step (precision and recall);
+  4. under ten seeds, every step's score is the same (graded in process, with the grader's own judgement:
+     the same cases, probes, oracle and judges as the local suites' and the grader's).
+For every right answer:
+  5. every step's local suite passes, and the grader gives every step full marks with no diagnosis at all.
+Both catalogues are graded in one batch of the real grader.
 
     python -m devtests.zoo_proof        (make zoo; part of make check)
 
@@ -14,101 +17,147 @@ Prints the figures and exits 1 if any entry slips through.
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from fractions import Fraction
 from pathlib import Path
 
-from grader.records import load_record
-from grader.zoo import Bug, bugs, with_bugs
-from kata.manifest import Manifest, load
+from grader.inprocess import grade_in_process, scores
+from grader.records import Record, load_record
+from grader.submissions import safe_names
+from grader.zoo import Bug, Right, bugs, right_answers, with_bugs, written_another_way
+from kata.manifest import load
 from kata.paths import ROOT
-from kata.runner import run_step
+from kata.runner import StepResult, pytest_command, read_report
+
+SEEDS = tuple(range(1, 11))
 
 
-def dependents(manifest: Manifest, step: int) -> set[int]:
-    """Steps that run the code of `step` (directly or through another step)."""
-    found: set[int] = set()
-    changed = True
-    while changed:
-        changed = False
-        for s in manifest.steps:
-            if s.number not in found and (step in s.depends or found & set(s.depends)):
-                found.add(s.number)
-                changed = True
-    return found
+def local_suites(package: Path, scratch: Path, steps: list[int] | None = None) -> dict[int, StepResult]:
+    """The steps' suites against the package (all by default), in one pytest process."""
+    manifest = load()
+    chosen = [s for s in manifest.steps if steps is None or s.number in steps]
+    scratch.mkdir(parents=True, exist_ok=True)
+    report = scratch / "report.jsonl"
+    budget = max(step.budget for step in manifest.steps)
+    command = pytest_command([s.test_file for s in chosen], str(package.parent), report, budget, [])
+    env = {"KATA_HYPOTHESIS": "quick", "HYPOTHESIS_STORAGE_DIRECTORY": str(scratch / "hypothesis")}
+    import os
+
+    subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **env}, timeout=900)
+    results = {}
+    for step in chosen:
+        result = StepResult(step)
+        read_report(report, result)
+        results[step.number] = result
+    return results
 
 
-def section(feedback: str, step: int) -> str:
-    start = feedback.find(f"## Step {step}:")
-    end = feedback.find("\n## Step ", start + 1)
-    return feedback[start:] if end < 0 else feedback[start:end]
+def seed_scores(package: Path) -> list[dict[int, Fraction]]:
+    """The package's step scores under every seed of SEEDS, judged as the grader judges, in this process
+    (the seed-free deep chain runs once)."""
+    memo: dict = {}
+    return [scores(grade_in_process(package, seed, memo=memo)) for seed in SEEDS]
+
+
+def _ids(record: Record, step: int | None = None) -> set[str]:
+    return {bug for s in record.steps if step is None or s.number == step for v in s.verdicts for bug in v.bugs}
+
+
+def prove_bug(entry: Bug, local: dict[int, StepResult], record: Record | None, stable: list[dict]) -> list[str]:
+    full = {s.number: Fraction(s.points) for s in load().steps}
+    problems = []
+    own = local[entry.step]
+    if own.failed == 0:
+        problems.append(f"its step {entry.step} suite does not fail ({own.passed} passed, {own.todo} todo)")
+    if record is None:
+        return [*problems, "the grader wrote no complete record (see its log above)"]
+    graded = {s.number: s.score for s in record.steps}
+    if graded[entry.step] >= full[entry.step]:
+        problems.append(f"the grader gives step {entry.step} full marks")
+    lost = [n for n in full if n != entry.step and graded[n] != full[n]]
+    if lost:
+        problems.append(f"the grader docks steps {lost} too: {_show(graded)}")
+    if entry.bug not in _ids(record, entry.step):
+        problems.append(f"the feedback of step {entry.step} does not name {entry.bug!r}")
+    extra = _ids(record) - {entry.bug}
+    if extra:
+        problems.append(f"the feedback names other bugs too: {sorted(extra)}")
+    if any(s != stable[0] for s in stable):
+        problems.append("the score depends on the seed: " + "; ".join(_show(s) for s in stable[:3]))
+    return problems
+
+
+def prove_right(entry: Right, local: dict[int, StepResult], record: Record | None) -> list[str]:
+    manifest = load()
+    aced = entry.steps or tuple(s.number for s in manifest.steps)
+    problems = []
+    failing = [n for n in aced if not local[n].done]
+    if failing:
+        detail = {n: f"{local[n].passed} passed, {local[n].failed} failed, {local[n].todo} todo" for n in failing}
+        problems.append(f"its local suites do not pass: {detail}")
+    if record is None:
+        return [*problems, "the grader wrote no complete record (see its log above)"]
+    graded = {s.number: s.score for s in record.steps}
+    short = [n for n in aced if graded[n] != manifest.step(n).points]
+    if short:
+        problems.append(f"the grader does not give full marks: {_show(graded)}")
+    if _ids(record):
+        problems.append(f"the feedback names bugs: {sorted(_ids(record))}")
+    if record.status != "ok":
+        problems.append(f"the status is {record.status!r}")
+    return problems
+
+
+def _show(scores_: dict[int, Fraction]) -> str:
+    return "{" + ", ".join(f"{n}: {float(s):g}" for n, s in sorted(scores_.items())) + "}"
 
 
 def prove(folder: Path, jobs: int = 2) -> tuple[dict[str, list[str]], dict[str, int]]:
-    manifest = load()
-    entries = list(bugs())
-    for entry in entries:
-        with_bugs(folder / "bugs" / entry.id, [entry])
-
-    def suite(entry: Bug) -> str:
-        result = run_step(
-            manifest.step(entry.step),
-            impl=str(folder / "bugs" / entry.id),
-            capture=True,
-            env={"KATA_HYPOTHESIS": "grade"},
-        )
-        if result.failed == 0:
-            return f"its step {entry.step} suite does not fail ({result.passed} passed, {result.todo} todo)"
-        return ""
-
-    with ThreadPoolExecutor(jobs) as pool:
-        suite_problems = dict(zip([e.id for e in entries], pool.map(suite, entries)))
+    zoo, right = list(bugs()), list(right_answers())
+    packages: dict[str, Path] = {}
+    for entry in zoo:
+        packages[entry.id] = with_bugs(folder / "zoo" / entry.id, [entry])
+    for entry in right:
+        packages[entry.id] = written_another_way(folder / "right" / entry.id, entry)
+    names = dict(zip(packages, safe_names([p.parent for p in packages.values()])))
 
     out = folder / "grades"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            *(str(folder / "bugs" / e.id) for e in entries),
-            "--out",
-            str(out),
-            "--jobs",
-            str(jobs),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"the grader failed on the zoo:\n{done.stderr[-3000:]}")
-    rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    batch = subprocess.run(
+        [sys.executable, "-m", "grader", *(str(p.parent) for p in packages.values()), "--out", str(out), "--jobs",
+         str(jobs)],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    if batch.returncode != 0:
+        raise SystemExit(f"the grader failed on the catalogues:\n{batch.stderr[-3000:]}")
+    if "internal grader error" in batch.stderr:
+        print(batch.stderr[-6000:], file=sys.stderr)
+
+    own = {e.id: [e.step] for e in zoo}
+    with ThreadPoolExecutor(jobs) as pool:
+        local = dict(
+            zip(packages, pool.map(lambda i: local_suites(packages[i], folder / "local" / i, own.get(i)), packages))
+        )
+    with ProcessPoolExecutor(jobs) as pool:
+        stable = dict(zip([e.id for e in zoo], pool.map(seed_scores, [packages[e.id] for e in zoo])))
 
     problems: dict[str, list[str]] = {}
-    figures = {"entries": len(entries), "detected": 0, "attributed": 0, "named": 0}
-    for entry in entries:
-        found = [suite_problems[entry.id]] if suite_problems[entry.id] else []
-        figures["detected"] += not found
-        record = load_record(out / entry.id / "record.json")
-        full = {s.number: s.points for s in manifest.steps}
-        scores = {n: record.step_score(n) for n in full} if record else {}
-        independent = [n for n in full if n != entry.step and n not in dependents(manifest, entry.step)]
-        attributed = bool(record) and scores[entry.step] < full[entry.step]
-        if not attributed:
-            found.append(f"the grader gives step {entry.step} full marks ({rows.get(entry.id)})")
-        lost = [n for n in independent if record and scores[n] != full[n]]
-        if lost:
-            attributed = False
-            found.append(f"steps {lost} do not depend on step {entry.step} but lost points ({rows.get(entry.id)})")
-        figures["attributed"] += attributed
-        feedback = (out / entry.id / "feedback.md").read_text(encoding="utf-8")
-        if entry.names.lower() in section(feedback, entry.step).lower():
-            figures["named"] += 1
-        else:
-            found.append(f"the feedback of step {entry.step} does not say {entry.names!r}")
+    figures = {"zoo": len(zoo), "right": len(right), "detected": 0, "own step only": 0, "named": 0, "stable": 0,
+               "right passes": 0}  # fmt: skip
+    for entry in zoo:
+        record = load_record(out / names[entry.id] / "record.json")
+        found = prove_bug(entry, local[entry.id], record, stable[entry.id])
+        figures["detected"] += local[entry.id][entry.step].failed > 0
+        figures["own step only"] += not any("docks" in p or "fail too" in p or "full marks" in p for p in found)
+        figures["named"] += not any("name" in p for p in found)
+        figures["stable"] += not any("seed" in p for p in found)
+        if found:
+            problems[entry.id] = found
+    for entry in right:
+        found = prove_right(entry, local[entry.id], load_record(out / names[entry.id] / "record.json"))
+        figures["right passes"] += not found
         if found:
             problems[entry.id] = found
     return problems, figures
@@ -120,10 +169,14 @@ def main() -> int:
     by_step: dict[int, int] = {}
     for entry in bugs():
         by_step[entry.step] = by_step.get(entry.step, 0) + 1
-    print(f"bug zoo: {figures['entries']} entries ({', '.join(f'step {k}: {v}' for k, v in sorted(by_step.items()))})")
-    print(f"  detected by their step's suite:        {figures['detected']}/{figures['entries']}")
-    print(f"  attributed to the right step (grader): {figures['attributed']}/{figures['entries']}")
-    print(f"  named in the feedback:                 {figures['named']}/{figures['entries']}")
+    n = figures["zoo"]
+    print(f"bug zoo: {n} entries ({', '.join(f'step {k}: {v}' for k, v in sorted(by_step.items()))})")
+    print(f"  its step's suite fails:                       {figures['detected']}/{n}")
+    print(f"  charged in its own step only (local, grader): {figures['own step only']}/{n}")
+    print(f"  named, and nothing else named:                {figures['named']}/{n}")
+    print(f"  the same score under {len(SEEDS)} seeds:                {figures['stable']}/{n}")
+    print(f"right answers: {figures['right']} entries")
+    print(f"  every step passes, full marks, no diagnosis:  {figures['right passes']}/{figures['right']}")
     for identifier, found in problems.items():
         for problem in found:
             print(f"  SLIPPED {identifier}: {problem}", file=sys.stderr)

@@ -50,13 +50,16 @@ class Batch:
     timeout: float | None
     resume: bool
     version: str
+    steps: list[int] | None = None  # --steps
 
     def budget(self, step_number: int) -> float:
         return self.timeout if self.timeout else self.manifest.step(step_number).budget
 
     def steps_for(self, submission: Submission) -> list[StepPlan]:
-        """The steps a submission is graded on: all, or a notebook's own step."""
-        return [p for p in self.plan.steps if submission.steps is None or p.step.number in submission.steps]
+        """The steps a submission is graded on (all, or a notebook's own step), with its own cases: drawn
+        from the seed and salted with the submission's fingerprint."""
+        plan = Plan.build(self.manifest, self.plan.seed, self.steps, salt=submission.fingerprint)
+        return [p for p in plan.steps if submission.steps is None or p.step.number in submission.steps]
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -138,6 +141,7 @@ def _run(args: argparse.Namespace, manifest: Manifest) -> int:
             args.timeout,
             args.resume,
             grader_version(),
+            args.steps,
         )
         names = safe_names(sources)
         records = _grade_all(batch, sources, names, args.jobs)

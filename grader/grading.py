@@ -1,10 +1,13 @@
-"""Grade one submission: every step in its own child, every value judged here, against the reference.
+"""Grade one submission: every step in its own child, every value judged here, by the catalogue.
 
-The plan for a seed holds, per step, the catalogue's cases and what the reference engine observed
-on each (computed once per batch, in this trusted process). A submission's step runs in a sandboxed
-child; if the child hangs or dies in the middle of a check, that check is charged and a fresh child
-carries on with the rest, so one bad check does not cost the whole step, and a broken step never
-costs the others.
+The plan of a submission holds, per step, the catalogue's cases, drawn from the seed and salted with
+a hash of the submission's code (the same code and seed always get the same cases; answers copied
+from one attempt's feedback do not fit the next). A submission's step runs in a sandboxed child that
+only reports what the student's code did; here, in this trusted process, the oracle says what a
+right implementation gives and the catalogue's judges compare. Steps 5-7 run on the kata's engine,
+answered from here, so a bug in the student's engine costs points in its own step only. If a child
+hangs or dies in the middle of a check, that check is charged and a fresh child carries on with the
+rest, so one bad check does not cost the whole step, and a broken step never costs the others.
 """
 
 from __future__ import annotations
@@ -15,19 +18,25 @@ from fractions import Fraction
 from pathlib import Path
 
 from grader.sandbox import ChildRun, Limits, Sandbox, run_child
-from kata.checks import Case, cases
+from kata.catalogue import Case
+from kata.catalogue.verdicts import Outcome, of_error, of_result
+from kata.harness.probes import ON_KATA_ENGINE
 from kata.manifest import Manifest, Step
-from kata.observe import explain
-from kata.observe import reference as load_reference
+from kata.oracle.draw import cases
+from kata.oracle.evaluator import Evaluation
+from kata.oracle.expect import expectation
 
-REFERENCE = "micrograd_grader_reference"
 MAX_RESTARTS = 6  # fresh children per step after a crash or a hang
 MAX_TIMEOUTS = 2  # hangs per step before the remaining checks are not run (each costs the budget)
+SCORED_ZERO = ("failed", "todo", "error", "timeout", "crashed", "not-run")
 
 
 @dataclass
 class Verdict:
-    """The judgement of one case: state passed | failed | todo | error | timeout | crashed | not-run."""
+    """The judgement of one case: state passed | failed | blocked | todo | error | timeout | crashed | not-run.
+
+    A blocked check (an earlier step's code made it impossible to judge this one) counts neither way:
+    the step's points are shared by the checks that could be judged."""
 
     step: int
     number: int  # 1-based within the step
@@ -38,6 +47,8 @@ class Verdict:
     weight: float
     max_score: Fraction
     score: Fraction
+    bugs: list[str] = field(default_factory=list)  # the classic bugs it was diagnosed as (kata.catalogue.bugs)
+    blocked_by: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -50,6 +61,8 @@ class Verdict:
             "weight": self.weight,
             "max_score": str(self.max_score),
             "score": str(self.score),
+            "bugs": list(self.bugs),
+            "blocked_by": self.blocked_by,
         }
 
     @classmethod
@@ -64,6 +77,8 @@ class Verdict:
             data["weight"],
             Fraction(data["max_score"]),
             Fraction(data["score"]),
+            list(data.get("bugs", [])),
+            int(data.get("blocked_by", 0)),
         )
 
 
@@ -105,71 +120,71 @@ class StepOutcome:
         )
 
 
-# ---- The plan: cases and the reference's observations -------------------------------------------------
+# ---- The plan: a submission's cases -------------------------------------------------------------------
 
 
 @dataclass
 class StepPlan:
     step: Step
     cases: list[Case]
-    expected: list[dict]
-    modules: list[str]
+    module: str  # the student's module the step imports ("engine", "nn", ...)
+    kata_engine: bool  # run on the kata's engine, answered by this process
 
 
 @dataclass
 class Plan:
     seed: int
+    salt: str
     steps: list[StepPlan] = field(default_factory=list)
 
     @classmethod
-    def build(cls, manifest: Manifest, seed: int, steps: list[int] | None = None) -> Plan:
-        """Draw every step's cases from the seed and observe the reference on each (in this process)."""
-        reference = load_reference(REFERENCE)
-        plan = cls(seed)
-        files = {s.number: s.file.removesuffix(".py") for s in manifest.steps}
+    def build(cls, manifest: Manifest, seed: int, steps: list[int] | None = None, salt: str = "") -> Plan:
+        """Draw every step's cases from the seed and the submission's salt."""
+        plan = cls(seed, salt)
         for step in manifest.steps:
             if steps is not None and step.number not in steps:
                 continue
-            drawn = cases(step.number, seed)
-            expected = [case.check.probe(reference, case.args) for case in drawn]
-            modules = sorted({files[d] for d in step.depends} | {files[step.number]})
-            plan.steps.append(StepPlan(step, drawn, expected, modules))
+            drawn = cases(step.number, seed, salt)
+            plan.steps.append(StepPlan(step, drawn, step.file.removesuffix(".py"), step.number in ON_KATA_ENGINE))
         return plan
 
 
 # ---- Judging ---------------------------------------------------------------------------------------------
 
 
-def shares(plan: StepPlan) -> list[Fraction]:
-    """Each case's share of the step's points, by the weights of their checks."""
-    weights = [Fraction(case.check.weight).limit_denominator(1000) for case in plan.cases]
-    total = sum(weights)
-    return [plan.step.points * w / total for w in weights]
-
-
-def judge(case: Case, expected: dict, kind: str, payload: dict) -> tuple[str, str]:
-    """(state, message) for what a child reported on one case."""
+def outcome(case: Case, kind: str, payload: dict) -> Outcome:
+    """What a child reported on one case, judged."""
     if kind == "error":
-        if "stub_step" in payload:
-            return "todo", f"not started: {payload.get('message', '')}"
-        return "error", explain(_safe_info(payload))
+        return of_error(case, _safe_info(payload))
     try:
-        problems = case.check.judge(case.args, expected, payload)
+        return of_result(case, payload, expectation)
     except Exception as error:  # noqa: BLE001 - a result too malformed to compare is simply wrong
         kind = type(error).__name__
-        return "failed", f"the result could not be compared with the reference ({kind}): {payload!r:.300}"
-    if problems:
-        return "failed", "\n".join(problems)
-    return "passed", ""
+        return Outcome(
+            "failed", [], f"the result could not be compared with what was expected ({kind}): {payload!r:.300}"
+        )
 
 
 def _safe_info(payload: dict) -> dict:
     """An exception description from a child, with every field coerced to a short string."""
-    info = {k: str(payload.get(k, ""))[:500] for k in ("type", "message", "file", "function", "source")}
+    info: dict = {k: str(payload.get(k, ""))[:500] for k in ("type", "message", "file", "function", "source")}
     info["type"] = info["type"] or "Exception"
-    if isinstance(payload.get("line"), int):
+    if type(payload.get("line")) is int:
         info["line"] = payload["line"]
+    if type(payload.get("stub_step")) is int:
+        info["stub_step"] = payload["stub_step"]
     return {k: v for k, v in info.items() if v != "" or k == "message"}
+
+
+def shares(step: Step, plan_cases: list[Case], states: list[str]) -> list[Fraction]:
+    """Each case's share of the step's points, by the weights of their checks, among the cases that
+    could be judged (a blocked case has no share)."""
+    weights = [
+        Fraction(case.check.weight).limit_denominator(1000) if state != "blocked" else Fraction(0)
+        for case, state in zip(plan_cases, states)
+    ]
+    total = sum(weights)
+    return [step.points * w / total if total else Fraction(0) for w in weights]
 
 
 # ---- One step --------------------------------------------------------------------------------------------
@@ -179,32 +194,35 @@ def grade_step(
     plan: StepPlan, package: Path, sandbox: Sandbox, limits: Limits, budget: float, scratch: Path
 ) -> StepOutcome:
     step = plan.step
-    share = shares(plan)
-    states: dict[int, tuple[str, str]] = {}
+    results: dict[int, Outcome] = {}
     pending = list(range(len(plan.cases)))
     problem = ""
     restarts = timeouts = 0
     started = time.monotonic()
+    if not (package / f"{plan.module}.py").is_file():
+        return _not_submitted(plan)
     while pending:
-        payloads = [{"key": plan.cases[i].check.key, "args": plan.cases[i].args} for i in pending]
-        run = run_child(sandbox, package, plan.modules, payloads, budget, limits, scratch)
+        payloads = [{"key": plan.cases[i].key, "args": plan.cases[i].args} for i in pending]
+        engine = Evaluation().answer if plan.kata_engine else None
+        run = run_child(sandbox, package, [plan.module], payloads, budget, limits, scratch, engine)
         if run.ended == "violation":  # it wrote to the channel: nothing this child reported can be trusted
             run.results.clear()
             run.running = None
         for j, (kind, payload) in run.results.items():
             i = pending[j]
-            states[i] = judge(plan.cases[i], plan.expected[i], kind, payload)
-        problem = problem or _import_problem(step, run)
+            results[i] = outcome(plan.cases[i], kind, payload)
+        problem = problem or _import_problem(run)
         if run.ended == "done":
             break
         done = len(run.results)
         reason = _stop_reason(run, budget, limits)
+        state = "timeout" if run.ended == "timeout" else "crashed"
         if run.running is not None:  # charge the check that was running, carry on with the next ones
-            states[pending[run.running]] = ("timeout" if run.ended == "timeout" else "crashed", reason)
+            results[pending[run.running]] = Outcome(state, [], reason)
             pending = pending[run.running + 1 :]
         else:  # it stopped outside any check (at start-up, or while importing): the rest cannot run
             for i in pending[done:]:
-                states[i] = ("timeout" if run.ended == "timeout" else "crashed", reason)
+                results[i] = Outcome(state, [], reason)
             pending = []
         problem = problem or _step_problem(step, run)
         restarts += 1
@@ -217,45 +235,46 @@ def grade_step(
                 "hung), so the rest of it was skipped"
             )
             for i in pending:
-                states[i] = ("not-run", why)
+                results[i] = Outcome("not-run", [], why)
             pending = []
-    verdicts = []
-    for i, case in enumerate(plan.cases):
-        state, message = states.get(i, ("not-run", "not run"))
-        verdicts.append(
-            Verdict(
-                step.number,
-                i + 1,
-                case.check.key,
-                case.title,
-                state,
-                message,
-                case.check.weight,
-                share[i],
-                share[i] if state == "passed" else Fraction(0),
-            )
-        )
-    return StepOutcome(step.number, step.title, step.points, step.bonus, verdicts, problem, time.monotonic() - started)
+    return _step_outcome(plan, results, problem, time.monotonic() - started)
 
 
-def not_graded(plan: StepPlan, reason: str) -> StepOutcome:
-    """A step that could not be graded at all (no package, a rejected archive): every check scores 0."""
+def _step_outcome(plan: StepPlan, results: dict[int, Outcome], problem: str, seconds: float) -> StepOutcome:
     step = plan.step
+    judged = [results.get(i, Outcome("not-run", [], "not run")) for i in range(len(plan.cases))]
+    share = shares(step, plan.cases, [o.state for o in judged])
     verdicts = [
         Verdict(
             step.number,
             i + 1,
-            case.check.key,
+            case.key,
             case.title,
-            "not-run",
-            f"not graded: {reason}",
+            o.state,
+            o.text,
             case.check.weight,
-            share,
-            Fraction(0),
+            share[i],
+            share[i] if o.state == "passed" else Fraction(0),
+            o.bugs,
+            o.blocked_by,
         )
-        for i, (case, share) in enumerate(zip(plan.cases, shares(plan)))
+        for i, (case, o) in enumerate(zip(plan.cases, judged))
     ]
-    return StepOutcome(step.number, step.title, step.points, step.bonus, verdicts, reason)
+    return StepOutcome(step.number, step.title, step.points, step.bonus, verdicts, problem, seconds)
+
+
+def _not_submitted(plan: StepPlan) -> StepOutcome:
+    """The step's file is not in the submission: todo for a bonus step, a problem for a required one."""
+    file = f"{plan.module}.py"
+    results = {i: Outcome("todo", [], f"not started: {file} was not submitted") for i in range(len(plan.cases))}
+    problem = "" if plan.step.bonus else f"{file} is missing"
+    return _step_outcome(plan, results, problem, 0.0)
+
+
+def not_graded(plan: StepPlan, reason: str) -> StepOutcome:
+    """A step that could not be graded at all (no package, a rejected archive): every check scores 0."""
+    results = {i: Outcome("not-run", [], f"not graded: {reason}") for i in range(len(plan.cases))}
+    return _step_outcome(plan, results, reason, 0.0)
 
 
 def _stop_reason(run: ChildRun, budget: float, limits: Limits) -> str:
@@ -274,7 +293,7 @@ def _stop_reason(run: ChildRun, budget: float, limits: Limits) -> str:
     )
 
 
-def _import_problem(step: Step, run: ChildRun) -> str:
+def _import_problem(run: ChildRun) -> str:
     for module, info in run.import_errors.items():
         if "stub_step" in info:
             continue
@@ -283,6 +302,8 @@ def _import_problem(step: Step, run: ChildRun) -> str:
         line = f" line {info['line']}" if info.get("file") == f"{module}.py" and info.get("line") else ""
         message = str(info.get("message", ""))[:80]
         return f"import error in {module}.py{line}: {info.get('type', 'Exception')}: {message}"
+    if run.init_error:
+        return f"__init__.py raised {str(run.init_error.get('type', 'an exception'))[:40]} (graded module by module)"
     return ""
 
 

@@ -25,11 +25,13 @@ from fractions import Fraction
 from pathlib import Path
 
 from kata import exercises as generator
-from kata.checks import cases
-from kata.checks.core import PUBLIC_SEED
+from kata.catalogue import PUBLIC_SEED
+from kata.harness.observe import Implementation
+from kata.harness.probes import PROBES
 from kata.manifest import Manifest, Step, load
-from kata.observe import Implementation
-from kata.observe import reference as load_reference
+from kata.oracle.draw import cases
+from kata.oracle.expect import expectation
+from kata.oracle.reference import reference as load_reference
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.release import MAINTAINER_MODULES
 
@@ -254,7 +256,10 @@ def _test_cells(step: Step, seed: int, reference: Implementation) -> list:
 
     def payload(chosen):
         return json.dumps(
-            [{"args": c.args, "label": c.label, "expected": c.check.probe(reference, c.args)} for c in chosen],
+            [
+                {"args": c.args, "label": c.label, "expectation": expectation(c, PROBES[c.key](reference, c.args))}
+                for c in chosen
+            ],
             separators=(",", ":"),
         )
 
@@ -311,7 +316,9 @@ def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Pat
         if folder.exists():
             shutil.rmtree(folder)
         shutil.copytree(
-            ROOT / "kata", folder / "kata", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *MAINTAINER_MODULES)
+            ROOT / "kata",
+            folder / "kata",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "oracle", *MAINTAINER_MODULES),
         )
         path = folder / f"step{step.number}.ipynb"
         nbformat.write(notebook(step, manifest, seed, reference), path)

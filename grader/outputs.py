@@ -19,6 +19,7 @@ STATE_WORDS = {
     "timeout": "TIMEOUT",
     "crashed": "CRASH",
     "not-run": "NOT RUN",
+    "blocked": "BLOCKED",
 }
 
 
@@ -169,7 +170,7 @@ def feedback_markdown(record: Record, manifest: Manifest) -> str:
         "---",
         f"Graded with seed {record.seed} by grader {record.grader_version}"
         + (" in a sandbox." if record.sandboxed else " (not sandboxed)."),
-        "The checks are the ones in kata/checks/; the public tests draw their numbers from another seed.",
+        "The checks are the ones of kata/catalogue/ (make test-stepN); your cases were drawn for this submission.",
     ]
     return "\n".join(lines) + "\n"
 

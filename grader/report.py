@@ -20,20 +20,18 @@ from grader.outputs import points
 from grader.records import Record
 from kata.manifest import Manifest
 
-BUG = re.compile(r"looks like(?: \([a-z]\))?: (.+)")
-
 
 def classic_bugs(records: list[Record]) -> list[tuple[int, str, int, list[str]]]:
-    """(step, bug, submissions showing it, which), the most common first."""
+    """(step, bug, submissions showing it, which), the most common first: counted by the bug ids the
+    judges gave (kata/catalogue/bugs.py), shown in the catalogue's words."""
+    from kata.catalogue.bugs import BUGS
+
     seen: dict[tuple[int, str], set[str]] = {}
     for record in records:
         for step in record.steps:
             for verdict in step.verdicts:
-                for line in verdict.message.splitlines():
-                    match = BUG.search(line)
-                    if match:
-                        bug = re.sub(r" \(in [\w_]+\)$", "", match.group(1).strip())
-                        seen.setdefault((step.number, bug), set()).add(record.submission)
+                for bug in verdict.bugs:
+                    seen.setdefault((step.number, BUGS.get(bug, bug)), set()).add(record.submission)
     found = [(step, bug, len(names), sorted(names)) for (step, bug), names in seen.items()]
     return sorted(found, key=lambda row: (-row[2], row[0], row[1]))
 

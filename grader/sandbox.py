@@ -2,7 +2,7 @@
 
 Every child is a fresh interpreter started with `-I -S -B` (no user site, no site-packages, no
 bytecode written), with an environment built here, in a fresh working folder holding a copy of
-the submission's package only. Inside it, grader/child.py sets resource limits (memory, CPU,
+the submission's package only. Inside it, kata/harness/child.py sets resource limits (memory, CPU,
 file size, open files, processes) before any student code runs, and reports over a pipe of its
 own. Here, the parent enforces a wall-clock limit per check, caps what it reads, validates the
 protocol strictly, kills the whole process group, and sweeps up descendants that tried to escape.
@@ -28,6 +28,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,7 +154,7 @@ class Sandbox:
     """How children are started: inside bubblewrap, or (warned about) without it."""
 
     bwrap: str | None
-    harness: Path  # a folder holding child.py and the kata package (copied, read-only for the child)
+    harness: Path  # a folder holding the kata's sandbox package, kata/harness (copied, read-only for the child)
     root: bool = field(default_factory=lambda: os.geteuid() == 0)
 
     @property
@@ -178,7 +179,7 @@ class Sandbox:
     def command(self, job: Path) -> list[str]:
         base, python = _real_python()
         if not self.isolated:
-            return [str(python), "-I", "-S", "-B", str(self.harness / "child.py")]
+            return [str(python), "-I", "-S", "-B", str(self.harness / CHILD)]
         inside = base if base.is_relative_to("/usr") else SANDBOX_PYTHON
         command = [self.bwrap, "--die-with-parent", "--new-session"]
         if self.root:
@@ -245,7 +246,7 @@ class Sandbox:
             "-I",
             "-S",
             "-B",
-            "/harness/child.py",
+            f"/harness/{CHILD}",
         ]
         return command
 
@@ -253,11 +254,18 @@ class Sandbox:
         return "/submission/micrograd" if self.isolated else str(job / "pkg" / "micrograd")
 
 
+CHILD = "kata/harness/child.py"  # the child's script, inside the harness folder
+
+
 def build_harness(scratch: Path) -> Path:
-    """Copy what the child needs (child.py and the kata package) into a folder of its own."""
+    """Copy what the child needs, the kata's sandbox package (kata/harness) and nothing else, into a
+    folder of its own: no judge, no oracle, no reference (devtests/test_harness.py proves it)."""
     harness = scratch / "harness"
-    shutil.copytree(ROOT / "kata", harness / "kata", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "grader" / "child.py", harness / "child.py")
+    (harness / "kata").mkdir(parents=True)
+    shutil.copy2(ROOT / "kata" / "__init__.py", harness / "kata" / "__init__.py")
+    shutil.copytree(
+        ROOT / "kata" / "harness", harness / "kata" / "harness", ignore=shutil.ignore_patterns("__pycache__")
+    )
     _open_up(harness, writable=False)
     return harness
 
@@ -318,10 +326,23 @@ def _status(code: int | None) -> str:
     return f"exit code {code}"
 
 
+Engine = Callable[[dict], dict]  # answers the kata's engine in the child (kata.oracle.evaluator)
+
+
 def run_child(
-    sandbox: Sandbox, package: Path, modules: list[str], cases: list[dict], budget: float, limits: Limits, scratch: Path
+    sandbox: Sandbox,
+    package: Path,
+    modules: list[str],
+    cases: list[dict],
+    budget: float,
+    limits: Limits,
+    scratch: Path,
+    engine: Engine | None = None,
 ) -> ChildRun:
-    """Import `modules` of the package, then run the probes of `cases`, each within `budget` seconds."""
+    """Import `modules` of the package, then run the probes of `cases`, each within `budget` seconds.
+
+    With `engine`, the child runs the student's modules on the kata's engine (kata.harness.tracer),
+    and `engine` answers its questions (values and gradients) over a reply pipe."""
     run = ChildRun()
     job = Path(tempfile.mkdtemp(prefix="job-", dir=scratch))
     try:
@@ -329,9 +350,12 @@ def run_child(
         (job / "tmp").mkdir()
         _open_up(job, writable=True)
         read_end, write_end = os.pipe()
+        reply_read, reply_write = os.pipe() if engine is not None else (-1, -1)
         request = {
             "package_dir": sandbox.package_dir(job),
             "channel": write_end,
+            "reply": reply_read,
+            "kata_engine": engine is not None,
             "modules": modules,
             "cases": cases,
             "drop_to": sandbox.drop_to,
@@ -353,19 +377,23 @@ def run_child(
                     stdin=subprocess.PIPE,
                     stdout=output,
                     stderr=output,
-                    pass_fds=(write_end,),
+                    pass_fds=(write_end,) if engine is None else (write_end, reply_read),
                     cwd=job / "tmp",
                     env=env,
                     start_new_session=True,
                 )
             finally:
                 os.close(write_end)
+                if engine is not None:
+                    os.close(reply_read)
             _ACTIVE.add(process.pid)
         try:
             _send_request(process, request)
-            _read_channel(process, read_end, len(cases), budget, limits, run)
+            _read_channel(process, read_end, len(cases), budget, limits, run, engine, reply_write)
         finally:
             os.close(read_end)
+            if engine is not None:
+                os.close(reply_write)
             _stop(process)
             with _LOCK:
                 _ACTIVE.discard(process.pid)
@@ -413,13 +441,16 @@ def _tail(path: Path, limit: int) -> str:
 
 class _Protocol:
     """The only sequence of messages a child may send:
-    hello, [init-error], (import m, imported m)*, (start i, result|error i)*, done."""
+    hello, [init-error], (import m, imported m)*, (start i, ask i*, result|error i)*, done.
+    (ask: only for a child on the kata's engine, while its case runs.)"""
 
-    def __init__(self, count: int, run: ChildRun) -> None:
+    def __init__(self, count: int, run: ChildRun, engine: bool = False) -> None:
         self.count = count
         self.run = run
         self.next = 0
         self.stage = "hello"
+        self.engine = engine
+        self.asked: dict | None = None  # the last message was a question for the engine
 
     def accept(self, line: bytes) -> str:
         """'' when the message is valid and expected, else what is wrong with it."""
@@ -430,6 +461,7 @@ class _Protocol:
         if not isinstance(message, dict) or not isinstance(message.get("event"), str):
             return "a message that is not an event"
         event = message["event"]
+        self.asked = None
         if self.stage == "hello":
             if event != "hello":
                 return f"'{event}' before 'hello'"
@@ -449,6 +481,8 @@ class _Protocol:
                 return f"'start' of case {message.get('i')!r} when case {self.next} was due"
             self.run.running = self.next
             self.stage = "running"
+        elif event == "ask" and self.stage == "running" and self.engine and message.get("i") == self.next:
+            self.asked = message
         elif event in ("result", "error") and self.stage == "running":
             payload = message.get("obs" if event == "result" else "error")
             if message.get("i") != self.next or not isinstance(payload, dict):
@@ -475,10 +509,41 @@ def _more_after_done(fd: int, wait: float = 1.0) -> bool:
     return False  # still open after a second: the process group is killed next anyway
 
 
-def _read_channel(process: subprocess.Popen, fd: int, count: int, budget: float, limits: Limits, run: ChildRun) -> None:
-    protocol = _Protocol(count, run)
+def _answer(fd: int, reply: dict, deadline: float) -> bool:
+    """Write one line to the reply pipe before the deadline (the child may not read it)."""
+    data = (json.dumps(reply, separators=(",", ":")) + "\n").encode()
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_WRITE)
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(timeout=min(remaining, 0.5)):
+                if remaining <= 0:
+                    return False
+                continue
+            try:
+                data = data[os.write(fd, data[:65536]) :]
+            except BlockingIOError:
+                continue
+            except OSError:
+                return False
+    return True
+
+
+def _read_channel(
+    process: subprocess.Popen,
+    fd: int,
+    count: int,
+    budget: float,
+    limits: Limits,
+    run: ChildRun,
+    engine: Engine | None = None,
+    reply: int = -1,
+) -> None:
+    protocol = _Protocol(count, run, engine is not None)
     buffer = b""
     total = 0
+    if reply >= 0:
+        os.set_blocking(reply, False)
     deadline = time.monotonic() + budget + 5.0  # starting the interpreter (and bwrap) counts too
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
@@ -508,6 +573,12 @@ def _read_channel(process: subprocess.Popen, fd: int, count: int, budget: float,
                     if buffer or _more_after_done(fd):
                         run.ended, run.detail = "violation", "data after 'done'"
                     return
+                if protocol.asked is not None and engine is not None:
+                    # a question of the kata's engine: answered within the case's own time budget
+                    if not _answer(reply, engine(protocol.asked), deadline):
+                        run.ended, run.detail = "timeout", f"no answer within {budget:g} s"
+                        return
+                    continue
                 deadline = time.monotonic() + budget
     if buffer:
         run.ended, run.detail = "violation", "a truncated message"

@@ -22,7 +22,7 @@ class Bug:
     file: str
     edits: tuple[tuple[str, str], ...]
     concept: str
-    names: str
+    bug: str  # the diagnosis the judges must give (kata/catalogue/bugs.py), and the only one
 
 
 @cache
@@ -38,7 +38,7 @@ def bugs() -> tuple[Bug, ...]:
                 raw["file"],
                 tuple((e["old"], e["new"]) for e in edits),
                 raw["concept"],
-                raw["names"],
+                raw["bug"],
             )
         )
     return tuple(made)
@@ -77,4 +77,52 @@ def with_bugs(target: Path, entries: list[Bug]) -> Path:
     for entry in entries:
         path = package / entry.file
         path.write_text(apply(entry, path.read_text(encoding="utf-8")), encoding="utf-8")
+    return package
+
+
+# ---- The catalogue of right answers (grader/right_answers.toml) ------------------------------------
+
+RIGHT = Path(__file__).with_name("right_answers.toml")
+
+
+@dataclass(frozen=True)
+class Right:
+    """A correct implementation written another way: edits of the reference, and files left out."""
+
+    id: str
+    edits: tuple[tuple[str, str, str], ...]  # (file, old, new)
+    concept: str
+    omit: tuple[str, ...] = ()
+    steps: tuple[int, ...] | None = None  # the steps it must ace (None: all)
+
+
+@cache
+def right_answers() -> tuple[Right, ...]:
+    data = tomllib.loads(RIGHT.read_text(encoding="utf-8"))
+    made = []
+    for raw in data["right"]:
+        edits = raw.get("edits") or [{"file": raw["file"], "old": raw["old"], "new": raw["new"]}]
+        made.append(
+            Right(
+                raw["id"],
+                tuple((e["file"], e["old"], e["new"]) for e in edits),
+                raw["concept"],
+                tuple(raw.get("omit", [])),
+                tuple(raw["steps"]) if "steps" in raw else None,
+            )
+        )
+    return tuple(made)
+
+
+def written_another_way(target: Path, entry: Right) -> Path:
+    """A copy of the reference, markers removed, with the entry's edits made; returns the package folder."""
+    package = reference_copy(target, upto=len(load().steps))
+    for file, old, new in entry.edits:
+        path = package / file
+        text = path.read_text(encoding="utf-8")
+        if text.count(old) != 1:
+            raise ValueError(f"right answer {entry.id}: the text to replace occurs {text.count(old)} times in {file}")
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    for file in entry.omit:
+        (package / file).unlink()
     return package

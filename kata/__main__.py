@@ -125,7 +125,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
 def _load_impl(impl: str):
     """The micrograd in impl, imported as `micrograd` in this process (for the demo and the graph)."""
-    from kata.observe import Implementation, register_package
+    from kata.harness.observe import Implementation, register_package
     from kata.paths import implementation_dir
 
     directory = implementation_dir(impl) / PACKAGE
@@ -189,26 +189,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_selftest(args: argparse.Namespace) -> int:
     """The self test of a fresh copy: every stub imports and every step reports todo (and nothing else)."""
-    import json
 
-    from kata.checks import STEP_MODULES, cases
-    from kata.paths import EXPECTED, has_reference
+    from kata.catalogue import STEPS, has_oracle, public_cases
     from kata.runner import run_step
 
     manifest = load()
     problems = []
-    if not has_reference():
-        recorded = json.loads(EXPECTED.read_text(encoding="utf-8")) if EXPECTED.exists() else {}
-        for step in STEP_MODULES:
-            missing = [c.id for c in cases(step) if c.id not in recorded.get(str(step), {})]
-            if missing:
-                problems.append(f"{EXPECTED.name} lacks the expected results of {len(missing)} step {step} checks")
+    if not has_oracle():
+        for step in STEPS:
+            try:
+                public_cases(step)
+            except (RuntimeError, KeyError) as error:
+                problems.append(f"the recorded cases of step {step} cannot be read: {error}")
     for step in manifest.steps:
         result = run_step(step, impl=args.impl, capture=True)
-        ok = result.todo == result.total > 0 and not result.failed and result.state == "todo"
+        ok = result.todo + result.blocked == result.total > 0 and not result.failed and result.state == "todo"
         print(
-            f"step {step.number}: {result.todo} todo, {result.passed} passed, {result.failed} failing"
-            f" ... {'ok' if ok else 'NOT todo-only'}"
+            f"step {step.number}: {result.todo} todo, {result.blocked} blocked, {result.passed} passed, "
+            f"{result.failed} failing ... {'ok' if ok else 'NOT todo-only'}"
         )
         if not ok:
             problems.append(f"step {step.number} is not all todo:\n{result.output[-2000:]}")
@@ -239,6 +237,13 @@ def cmd_release(args: argparse.Namespace) -> int:
     if problems or checked.returncode != 0:
         return 1
     print(f"student release: {folder}/ and {folder.with_suffix('.zip')} (no solution code; self test passed)")
+    return 0
+
+
+def cmd_spec(args: argparse.Namespace) -> int:
+    from kata.spec import spec_text
+
+    print(spec_text(load().step(int(args.step))))
     return 0
 
 
@@ -314,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     student_release = commands.add_parser("student-release", help="build the student release (make student-release)")
     student_release.add_argument("--out", default="build/student-release")
     student_release.set_defaults(run=cmd_release)
+
+    spec = commands.add_parser("spec", help="what step N checks, in words, with one example each")
+    spec.add_argument("step", help="the step number")
+    spec.set_defaults(run=cmd_spec)
 
     table = commands.add_parser("steps-table", help="print the README's steps table, made from kata.toml")
     table.set_defaults(run=cmd_steps_table)

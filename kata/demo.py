@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kata.observe import Implementation
+from kata.harness.observe import Implementation
 
 OUT = Path("build") / "demo"
 

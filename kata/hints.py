@@ -48,9 +48,7 @@ def reveal(step: Step, path: Path = STATE) -> tuple[int, str]:
     if level < len(step.hints):
         lines.append(f"\nStill stuck? `make hint STEP={step.number}` again shows the next level.")
     else:
-        lines.append(
-            f"\nThat was the last hint. The checks in kata/checks/step{step.number}.py show exactly what is expected."
-        )
+        lines.append(f"\nThat was the last hint. tests/test_step{step.number}.py shows what is expected, by example.")
     return level, "\n".join(lines)
 
 

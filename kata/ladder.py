@@ -1,7 +1,8 @@
 """The stub ladder: for every N, the reference's code for steps <= N with stubs after it.
 
-On rung N every suite of a step <= N must pass and every later suite must report only todo:
-no failure, no import or collection error. This proves that the suites are progressive (step N
+On rung N every suite of a step <= N must pass and every later suite must report only todo (or
+blocked, where a later check needs a step that is not written yet): no failure, no import or
+collection error. This proves that the suites are progressive (step N
 needs nothing after N) and that an unstarted step reads as todo, never as a crash.
 """
 
@@ -40,11 +41,11 @@ def run_rung(manifest: Manifest, upto: int, scratch: Path) -> list[str]:
     for step in manifest.steps:
         result = StepResult(step)
         read_report(report, result)
-        counts = f"{result.passed} passed, {result.failed} failed, {result.todo} todo"
-        if step.number <= upto and (result.failed or result.todo or not result.passed or result.hung):
+        counts = f"{result.passed} passed, {result.failed} failed, {result.todo} todo, {result.blocked} blocked"
+        if step.number <= upto and (result.failed or result.todo or result.blocked or not result.passed or result.hung):
             problems.append(f"rung {upto}: step {step.number} should pass with its reference code; got {counts}")
-        elif step.number > upto and (result.failed or result.passed or not result.todo or result.hung):
-            problems.append(f"rung {upto}: step {step.number} should be all todo; got {counts}")
+        elif step.number > upto and (result.failed or result.passed or not result.todo + result.blocked or result.hung):
+            problems.append(f"rung {upto}: step {step.number} should be all todo (or blocked); got {counts}")
     if problems or completed.returncode != (0 if upto == len(manifest.steps) else 1):
         problems.append(
             f"rung {upto}: pytest exited {completed.returncode}\n{completed.stdout[-3000:]}{completed.stderr[-2000:]}"

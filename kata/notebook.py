@@ -7,7 +7,8 @@ notebook cells, and the checks of the catalogue run from test cells.
     %%micrograd engine            # a cell that IS micrograd/engine.py: its code runs as that module,
     class Value: ...              # so `from .engine import Value` in a later module works as usual
 
-    check("step3.op-backward", [...])   # a test cell: probe your micrograd, judge against expectations
+    check("step3.op-backward", [...])   # a test cell: probe your micrograd, judge against the expectations
+                                        # recorded with each case (the notebooks carry no oracle)
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import sys
 import types
 from pathlib import Path
 
-from kata.checks import REGISTRY
-from kata.checks.core import failure_text
-from kata.observe import Implementation, describe_exception, explain
+from kata.catalogue import CHECKS, Case
+from kata.catalogue.core import failure_text
+from kata.catalogue.verdicts import of_error, of_result
+from kata.harness.observe import Implementation, describe_exception
+from kata.harness.probes import PROBES
 
 PACKAGE = "micrograd"
 
@@ -64,23 +67,22 @@ def setup() -> None:
 
 
 def check(key: str, cases: list[dict]) -> None:
-    """Run one check of the catalogue on every case, against the expected result stored with it.
+    """Run one check of the catalogue on every case, against the expectation recorded with it.
 
     Raises AssertionError saying, for every failing case, what was expected and what the code gave."""
-    found = REGISTRY[key]
+    found = CHECKS[key]
     student = Implementation(PACKAGE, Path("."))
     failures = []
-    for case in cases:
-        args, expected, label = case["args"], case["expected"], case.get("label", "")
-        title = f"{found.title} [{label}]" if label else found.title
+    for entry in cases:
+        case = Case(key, entry["args"], entry.get("label", ""))
         try:
-            got = found.probe(student, args)
+            observation = PROBES[key](student, case.args)
         except Exception as error:  # noqa: BLE001 - the student's code may raise anything
-            failures.append(f"{found.key}: {title}\n  " + explain(describe_exception(error, None)))
-            continue
-        problems = found.judge(args, expected, got)
-        if problems:
-            failures.append(failure_text(found.key, title, problems))
+            outcome = of_error(case, describe_exception(error, None))
+        else:
+            outcome = of_result(case, observation, lambda case, observation, e=entry["expectation"]: e)
+        if outcome.state != "passed":
+            failures.append(failure_text(found.key, case.title, outcome.problems) if outcome.problems else outcome.text)
     if failures:
         raise AssertionError("\n\n".join(failures))
     print(f"{found.key}: all {len(cases)} case(s) pass")

@@ -39,6 +39,8 @@ class Tolerance:
 EXACT = Tolerance(rel=1e-7, abs=1e-9)
 FINITE_DIFFERENCE = Tolerance(rel=1e-4, abs=1e-6)
 CONVERGED = Tolerance(rel=0.0, abs=0.05)
+# Cases are drawn so that no classic wrong answer lands this close to the right one by accident.
+DISTINCT = Tolerance(rel=1e-3, abs=1e-4)
 
 
 def is_real(x: object) -> bool:

@@ -51,7 +51,7 @@ def next_action(results: list[StepResult], manifest: Manifest) -> str:
             found = _function_of(manifest, result.first_todo)
             where = f"micrograd/{found[0].file}, {found[1]}" if found else f"micrograd/{step.file}"
             return f"Next: {where}. {result.first_todo}"
-    return "Next: nothing! Every step passes. Try `make demo`, or read kata/checks/ for what was tested."
+    return "Next: nothing! Every step passes. Try `make demo`, or read kata/catalogue/ for what was checked."
 
 
 def render(results: list[StepResult], manifest: Manifest, impl: str) -> str:

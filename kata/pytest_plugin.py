@@ -21,12 +21,23 @@ from pathlib import Path
 
 import pytest
 
-from kata.checks.core import CheckFailed, run_in_process, run_with_expected
-from kata.observe import Implementation, describe_exception, explain
-from kata.observe import reference as load_reference
-from kata.paths import EXPECTED, PACKAGE, has_reference, implementation_dir
+from kata.catalogue import Case, expectation, has_oracle
+from kata.catalogue.core import failure_text
+from kata.catalogue.verdicts import Outcome, of_error, of_result
+from kata.harness.observe import Implementation, describe_exception, register_package
+from kata.harness.probes import ON_KATA_ENGINE, PROBES
+from kata.observe import explain
+from kata.paths import PACKAGE, implementation_dir
 
-REFERENCE_PACKAGE = "micrograd_reference"
+KATA_ENGINE_PACKAGE = "micrograd_on_kata_engine"
+
+
+class CheckFailed(AssertionError):
+    """A probe's result was judged wrong; the message is the judge's explanation."""
+
+
+class Blocked(AssertionError):
+    """The check could not judge this step, because an earlier step's code does not work yet."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,10 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
     for step in load().steps:
         config.addinivalue_line("markers", f"{step.marker}: {step.title} (step {step.number})")
+    config.addinivalue_line("markers", "uses(N, ...): the test runs the student's own code of steps N, ...")
     directory = implementation_dir(config.getoption("--impl"))
     config.stash[_IMPL] = directory
-    if not (directory / PACKAGE / "__init__.py").is_file():
-        raise pytest.UsageError(f"{directory / PACKAGE} is not a micrograd package (no __init__.py there)")
+    if not any((directory / PACKAGE).glob("*.py")):
+        raise pytest.UsageError(f"{directory / PACKAGE} is not a micrograd package (no .py file there)")
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
     sys.path.insert(0, str(directory))
@@ -76,7 +88,9 @@ def student(pytestconfig: pytest.Config) -> Implementation:
     import importlib
 
     package = importlib.import_module(PACKAGE)
-    found = Path(package.__file__ or "").resolve().parent
+    found = (
+        Path(package.__file__).resolve().parent if package.__file__ else Path(next(iter(package.__path__))).resolve()
+    )
     if found != (directory / PACKAGE).resolve():
         pytest.exit(
             f"`import micrograd` found {found}, not {directory / PACKAGE}: another micrograd is installed "
@@ -87,43 +101,133 @@ def student(pytestconfig: pytest.Config) -> Implementation:
 
 
 @pytest.fixture(scope="session")
-def reference() -> Implementation | None:
-    """The reference engine, imported under another name so both can live in one process; None in a
-    student release, where the expected values come from tests/expected.json instead."""
-    return load_reference(REFERENCE_PACKAGE) if has_reference() else None
+def on_kata_engine(pytestconfig: pytest.Config, student: Implementation) -> Implementation | None:
+    """The student's package again, with the kata's engine in place of their engine.py (answered here by
+    the oracle), as the grader runs steps 5-7: a bug in steps 2-4 then costs nothing there. None in a
+    student release, which has no oracle: there, steps 5-7 run on the student's own engine."""
+    if not has_oracle():
+        return None
+    from kata.harness.tracer import install
+    from kata.oracle.evaluator import Evaluation
+
+    directory = pytestconfig.stash[_IMPL] / PACKAGE
+    register_package(KATA_ENGINE_PACKAGE, directory, run_init=False)
+    install(KATA_ENGINE_PACKAGE, Evaluation().answer)
+    return Implementation(KATA_ENGINE_PACKAGE, directory)
+
+
+def _earlier_steps_pass(student: Implementation, steps: tuple[int, ...], cache: dict[int, bool]) -> int:
+    """The first of `steps` whose public checks do not all pass on the student's code (0 if none)."""
+    from kata.catalogue import public_cases
+
+    for step in steps:
+        if step not in cache:
+            cache[step] = all(judged(case, student).state == "passed" for case in public_cases(step))
+        if not cache[step]:
+            return step
+    return 0
+
+
+def judged(case: Case, implementation: Implementation) -> Outcome:
+    """Probe the implementation and judge, exactly as the grader does (kata.catalogue.verdicts)."""
+    try:
+        observation = PROBES[case.key](implementation, case.args)
+    except Exception as error:  # noqa: BLE001 - the student's code may raise anything
+        return of_error(case, describe_exception(error, implementation.directory))
+    return of_result(case, observation, expectation)
 
 
 @pytest.fixture(scope="session")
-def expectations(reference) -> dict | None:
-    if reference is not None:
-        return None
-    try:
-        return json.loads(EXPECTED.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pytest.exit(
-            f"{EXPECTED} is missing or broken: this copy has neither the reference nor its recorded "
-            "results. Ask your instructor for a fresh copy.",
-            returncode=4,
-        )
+def earlier_steps() -> dict[int, bool]:
+    return {}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test asking for `case` runs once per public case of its step (its module's step marker)."""
+    if "case" not in metafunc.fixturenames:
+        return
+    from kata.catalogue import public_cases
+
+    step = next((int(m.name[4:]) for m in metafunc.definition.iter_markers() if m.name[4:].isdigit()), None)
+    if step is None:
+        return
+    made = public_cases(step)
+    metafunc.parametrize("case", made, ids=[case.id for case in made])
+
+
+@pytest.fixture(scope="session")
+def run_case(student: Implementation, on_kata_engine: Implementation | None, earlier_steps: dict[int, bool]):
+    """run_case(case): probe the student's code and judge the result, as the grader would."""
+
+    def run(case: Case) -> None:
+        engine = on_kata_engine if case.check.step in ON_KATA_ENGINE and on_kata_engine is not None else student
+        try:
+            observation = PROBES[case.key](engine, case.args)
+        except Exception as error:
+            outcome = of_error(case, describe_exception(error, engine.directory))
+            if outcome.state == "blocked":
+                raise Blocked(outcome.text) from None
+            if outcome.state == "error" and on_kata_engine is None and case.check.uses:
+                behind = _earlier_steps_pass(student, case.check.uses, earlier_steps)
+                if behind:
+                    raise Blocked(_blocked_text(behind)) from None
+            raise
+        outcome = of_result(case, observation, expectation)
+        if outcome.state == "passed":
+            return
+        if outcome.state == "failed" and on_kata_engine is None and case.check.uses:
+            behind = _earlier_steps_pass(student, case.check.uses, earlier_steps)
+            if behind:
+                raise Blocked(_blocked_text(behind))
+        if outcome.state == "blocked":
+            reason = next(p.text for p in outcome.problems if p.blocked_by)
+            raise Blocked(f"{reason}\n{failure_text(case.key, case.title, outcome.problems)}")
+        raise CheckFailed(failure_text(case.key, case.title, outcome.problems))
+
+    return run
 
 
 @pytest.fixture
-def run_case(student: Implementation, reference: Implementation | None, expectations: dict | None):
-    """run_case(case): probe the student, and judge against the reference (or its recorded results)."""
+def mg(
+    request: pytest.FixtureRequest, student: Implementation, on_kata_engine: Implementation | None
+) -> Implementation:
+    """The micrograd a step's own examples run on: for steps 5-7, the kata's engine under the student's
+    nn/train/optim where the oracle exists (as the grader does), else the student's own package."""
+    step = _step_of(request.node)
+    if step in ON_KATA_ENGINE and on_kata_engine is not None:
+        return on_kata_engine
+    return student
 
-    def run(case) -> None:
-        if reference is not None:
-            run_in_process(case, student, reference)
-            return
-        recorded = expectations.get(str(case.check.step), {}).get(case.id)
-        if recorded is None:
-            pytest.fail(
-                f"{EXPECTED.name} has no expected result for {case.id}: it does not match these tests. "
-                "Ask your instructor for a fresh copy."
-            )
-        run_with_expected(case, student, recorded)
 
-    return run
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """In a student release (no oracle), a failing example marked `uses(N, ...)` ran the student's own step
+    N code: when step N does not pass yet, it is reported as blocked by it, not as a failure."""
+    try:
+        return (yield)
+    except (AssertionError, Exception) as error:
+        marker = item.get_closest_marker("uses")
+        if marker is None or has_oracle() or isinstance(error, (Blocked, NotImplementedError)):
+            raise
+        student = item.funcargs.get("student") or item.funcargs.get("mg")
+        if student is None:
+            raise
+        cache = item.config.stash.setdefault(_EARLIER, {})
+        behind = _earlier_steps_pass(student, tuple(marker.args), cache)
+        if behind:
+            raise Blocked(_blocked_text(behind)) from None
+        raise
+
+
+_EARLIER = pytest.StashKey[dict]()
+
+
+def _blocked_text(step: int) -> str:
+    return (
+        f"blocked by step {step}: this check runs your step {step} code, which does not pass its own checks yet "
+        f"(make test-step{step}). The grader runs it on the kata's engine instead, so it will not count against "
+        "this step."
+    )
 
 
 # ---- Reporting -----------------------------------------------------------------------------------
@@ -157,6 +261,8 @@ class JsonReport:
         outcome, message = self.outcomes.get(report.nodeid, ("passed", ""))
         if getattr(report, "kata_todo", None):
             outcome, message = "todo", report.kata_todo
+        elif getattr(report, "kata_blocked", None):
+            outcome, message = "blocked", report.kata_blocked
         elif report.failed:
             outcome, message = "failed", str(report.longrepr)[:4000]
         elif report.skipped and outcome == "passed":
@@ -185,7 +291,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
         return None
     error = call.excinfo.value
     info = describe_exception(error, item.config.stash[_IMPL] / PACKAGE)
-    if "stub_step" in info:
+    if isinstance(error, Blocked):
+        longrepr = str(error)
+    elif "stub_step" in info:
         longrepr = f"TODO {info['message']}"
     elif isinstance(error, CheckFailed):
         longrepr = str(error)
@@ -205,7 +313,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
         stop=call.stop,
         user_properties=item.user_properties,
     )
-    if "stub_step" in info:
+    if isinstance(error, Blocked):
+        report.kata_blocked = str(error)  # type: ignore[attr-defined]
+    elif "stub_step" in info:
         report.kata_todo = info["message"]  # type: ignore[attr-defined]
     return report
 
@@ -213,10 +323,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     if getattr(report, "kata_todo", None) and report.when == "call":
         return "todo", "T", ("TODO", {"yellow": True})
+    if getattr(report, "kata_blocked", None) and report.when == "call":
+        return "blocked", "B", ("BLOCKED", {"cyan": True})
     return None
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    blocked = terminalreporter.stats.get("blocked", [])
+    if blocked:
+        terminalreporter.section("blocked: an earlier step first", sep="-", cyan=True)
+        for report in blocked:
+            name = report.nodeid.split("::", 1)[-1]
+            terminalreporter.write_line(f"BLOCKED {name}: {report.kata_blocked.splitlines()[0]}")
     todo = terminalreporter.stats.get("todo", [])
     if not todo:
         return

@@ -22,14 +22,17 @@ import zipfile
 from pathlib import Path
 
 from kata import exercises as generator
-from kata.checks import STEP_MODULES, cases
-from kata.checks.core import PUBLIC_SEED
+from kata.catalogue import PUBLIC_SEED, STEPS
+from kata.harness.probes import PROBES
 from kata.manifest import Manifest, load
-from kata.observe import reference as load_reference
+from kata.oracle.draw import cases
+from kata.oracle.expect import expectation
+from kata.oracle.reference import reference as load_reference
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 
 MAINTAINER_MODULES = ("exercises.py", "ladder.py", "release.py")  # kata modules that need solutions/
-MAINTAINERS_ONLY = [f"kata/{name}" for name in MAINTAINER_MODULES]
+# Left out of the release: the maintainers' tools, and the oracle (every right answer of the kata)
+MAINTAINERS_ONLY = [*(f"kata/{name}" for name in MAINTAINER_MODULES), "kata/oracle"]
 KEEP = [
     "kata.toml",
     "Makefile",
@@ -48,12 +51,17 @@ REFERENCE = "micrograd_release_reference"
 
 
 def record_expectations(seed: int = PUBLIC_SEED) -> dict:
-    """{step: {case id: the reference's observation}} for the public checks."""
+    """The public cases of every step and what a right implementation gives on them (the oracle's
+    expectation for the reference's own observation), as data: the release has no oracle."""
     reference = load_reference(REFERENCE)
-    return {
-        str(step): {case.id: case.check.probe(reference, case.args) for case in cases(step, seed)}
-        for step in STEP_MODULES
-    }
+    steps = {}
+    for step in STEPS:
+        entries = []
+        for case in cases(step, seed):
+            observation = PROBES[case.key](reference, case.args)
+            entries.append({"case": case.to_json(), "expectation": expectation(case, observation)})
+        steps[str(step)] = entries
+    return {"seed": seed, "steps": steps}
 
 
 def classroom_workflow(manifest: Manifest) -> str:
@@ -155,7 +163,11 @@ def build(out: Path, manifest: Manifest | None = None) -> Path:
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, out / name)
     for name in MAINTAINERS_ONLY:
-        (out / name).unlink()
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
     readme = INSTRUCTORS_ONLY.sub("", (ROOT / "README.md").read_text(encoding="utf-8"))
     readme = "".join(line for line in readme.splitlines(keepends=True) if not any(r in line for r in REFERENCE_ONLY))
     (out / "README.md").write_text(readme, encoding="utf-8")

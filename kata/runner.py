@@ -30,6 +30,7 @@ class StepResult:
     passed: int = 0
     failed: int = 0
     todo: int = 0
+    blocked: int = 0  # checks that wait for an earlier step's code
     errors: int = 0  # collection or import errors: the suite could not run
     hung: str = ""  # the test that was running when the time ran out
     timed_out: bool = False
@@ -41,11 +42,18 @@ class StepResult:
 
     @property
     def total(self) -> int:
-        return self.passed + self.failed + self.todo
+        return self.passed + self.failed + self.todo + self.blocked
 
     @property
     def done(self) -> bool:
-        return self.returncode == 0 and self.failed == 0 and self.todo == 0 and self.total > 0 and not self.hung
+        return (
+            self.returncode == 0
+            and self.failed == 0
+            and self.todo == 0
+            and self.blocked == 0
+            and self.total > 0
+            and not self.hung
+        )
 
     @property
     def state(self) -> str:
@@ -155,6 +163,9 @@ def read_report(path: Path, result: StepResult) -> None:
             result.todo += 1
             result.first_todo = result.first_todo or record["message"]
             result.messages[record["nodeid"]] = record["message"]
+        elif outcome == "blocked":
+            result.blocked += 1
+            result.messages[record["nodeid"]] = record["message"]
         elif outcome == "failed":
             result.failed += 1
             result.messages[record["nodeid"]] = record["message"]
@@ -183,6 +194,8 @@ def summary(result: StepResult, next_step: Step | None = None) -> str:
         nxt = f"make test-step{next_step.number}" if next_step else "make progress"
         return f"{head} all {result.passed} checks pass. Well done! Next: {nxt}"
     text = f"{head} {counts}. Not done yet."
+    if result.blocked:
+        text += f" {result.blocked} check(s) wait for an earlier step (see BLOCKED above)."
     if result.failed:
         text += " Fix the failing checks above (each says expected, got and the likely bug)."
     elif result.first_todo:

@@ -1,18 +1,16 @@
-"""Hypothesis strategies and profiles for the step suites.
+"""Hypothesis profiles for the step suites (the random cases themselves: tests/random_cases.py).
 
 Profiles (choose with KATA_HYPOTHESIS=dev|grade; `make check` uses grade):
     dev    random examples on every run, to find what the fixed cases miss
     grade  derandomized: the same examples on every run, no database, no deadline
+    quick  like grade, 5 examples, no shrinking (the bug zoo's proof needs verdicts, not minimal examples)
 Hypothesis would load its own "ci" profile whenever a CI variable is set; loading ours
 explicitly keeps local and CI runs the same.
 """
 
 import os
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
-
-from kata.graphs import ALL_OPS, random_graph
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
@@ -24,49 +22,14 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+# quick: a few examples and no shrinking, for proofs that only need a verdict (the zoo's own-step runs)
+settings.register_profile(
+    "quick",
+    max_examples=5,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("KATA_HYPOTHESIS", "dev"))
-
-
-class DrawChooser:
-    """kata.graphs' Chooser, with Hypothesis making the choices (so failures shrink)."""
-
-    def __init__(self, draw):
-        self.draw = draw
-
-    def integer(self, low, high):
-        return self.draw(st.integers(low, high))
-
-    def pick(self, options):
-        return self.draw(st.sampled_from(list(options)))
-
-
-@st.composite
-def graph_specs(draw, allowed=ALL_OPS):
-    """Random expression graphs over every op of the engine (see kata.graphs.random_graph)."""
-    return random_graph(DrawChooser(draw), leaves=(1, 3), ops=(1, 8), allowed=allowed)
-
-
-@st.composite
-def quadratics(draw):
-    """(a, b, c, x) for f(x) = a x^2 + b x + c: its central difference is exact up to rounding."""
-    number = st.integers(-300, 300).map(lambda n: n / 100)
-    return draw(number), draw(number), draw(number), draw(number)
-
-
-def graph_expectation(spec, reference, whole_engine=False):
-    """What every node of the graph should hold after backward: from the reference engine when this
-    checkout has it, else from the plain-float oracle (kata.graphs, proven equal to the reference by
-    the repository's own tests)."""
-    from kata.graphs import build_with_ops, evaluate, reverse_sweep
-    from kata.observe import number
-
-    if reference is None:
-        values = evaluate(spec)
-        return {"data": values, "grad": reverse_sweep(spec, values)}
-    if not whole_engine:
-        from kata.checks.step3 import graph_closures
-
-        return graph_closures.probe(reference, {"spec": spec})
-    nodes = build_with_ops(spec, reference.Value)
-    nodes[-1].backward()
-    return {"data": [number(n.data) for n in nodes], "grad": [number(n.grad) for n in nodes]}

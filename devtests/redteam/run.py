@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,14 +34,15 @@ from grader.records import load_record
 from grader.sandbox import build_harness, probe_bwrap
 from grader.submissions import safe_names
 from grader.zoo import reference_copy
-from kata.checks import cases as catalogue
-from kata.checks.core import PUBLIC_SEED
+from kata.catalogue import PUBLIC_SEED
+from kata.harness.probes import PROBES
 from kata.manifest import load
-from kata.observe import reference as load_reference
+from kata.oracle.draw import cases as catalogue
+from kata.oracle.reference import reference as load_reference
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 
 CASES = Path(__file__).with_name("cases.toml")
-MARKERS = ("3607", "/harness/child.py", "grader-")  # in the command lines of anything left running
+MARKERS = ("3607", "/harness/kata/harness/child.py", "grader-")  # in the command lines of anything left running
 TIMEOUT = "3"
 
 
@@ -86,7 +88,7 @@ def _hard_coded_numeric() -> str:
     reference = load_reference("redteam_reference")
     table = {}
     for case in catalogue(1, PUBLIC_SEED):
-        observed = case.check.probe(reference, case.args)
+        observed = PROBES[case.key](reference, case.args)
         if "derivative" in observed:
             table[(case.args["x"], case.args.get("h", 1e-6))] = observed["derivative"]
         elif "gradient" in observed:
@@ -98,6 +100,43 @@ def _hard_coded_numeric() -> str:
     )
 
 
+def _scraped_numeric(feedback: str) -> str:
+    """numeric.py that looks up, by their inputs, the expected values an earlier attempt's feedback showed."""
+    table: dict = {}
+    for block in feedback.split("- **")[1:]:
+        label = re.search(r"\[([^\]]*)\]", block)
+        if not label:
+            continue
+        x, h = re.search(r"x = (-?[\d.]+)", label.group(1)), re.search(r"h = (-?[\d.]+)", label.group(1))
+        derivative = re.search(r"derivative: expected (?:about )?(-?[\d.e+-]+)", block)
+        if x and derivative:
+            table[(float(x.group(1)), float(h.group(1)) if h else 1e-6)] = float(derivative.group(1))
+        point = re.search(r"at \[([^\]]*)\]", label.group(1))
+        grads = re.findall(r"gradient\[(\d+)\]: expected (-?[\d.e+-]+)", block)
+        if point and grads:
+            xs = tuple(float(v) for v in point.group(1).split(","))
+            values = [0.0] * len(xs)
+            for i, value in grads:
+                values[int(i)] = float(value)
+            table[xs] = values
+    return (
+        f'"""Answers scraped from the feedback of an earlier attempt."""\n\nANSWERS = {table!r}\n\n\n'
+        "def numerical_derivative(f, x, h=1e-6):\n    return ANSWERS.get((x, h), 0.0)\n\n\n"
+        "def numerical_gradient(f, xs, h=1e-6):\n    return list(ANSWERS.get(tuple(xs), [0.0] * len(xs)))\n"
+    )
+
+
+def _first_attempt_feedback(case: Case, folder: Path) -> str:
+    """Grade the case's first attempt (base + scrape_first edits) and return its feedback."""
+    first = _base(folder / "first-attempts" / case.id, case.raw["base"])
+    _edit(first / PACKAGE, case.raw["scrape_first"])
+    out = folder / "first-attempts-out" / case.id
+    done = grade([first], out, "--no-sandbox")
+    if done.returncode != 0:
+        raise SystemExit(f"red team: the first attempt of {case.id} could not be graded:\n{done.stderr[-2000:]}")
+    return (out / safe_names([first])[0] / "feedback.md").read_text(encoding="utf-8")
+
+
 def build_case(case: Case, folder: Path) -> Path:
     raw = case.raw
     name = raw.get("name", case.id)
@@ -107,6 +146,11 @@ def build_case(case: Case, folder: Path) -> Path:
         _edit(package, raw.get("edit", []))
         if raw.get("hard_coded"):
             (package / "numeric.py").write_text(_hard_coded_numeric(), encoding="utf-8")
+        if raw.get("scrape_first"):
+            scraped = _scraped_numeric(_first_attempt_feedback(case, folder))
+            if "ANSWERS = {}" in scraped:
+                raise SystemExit(f"red team: {case.id} scraped nothing from the first attempt's feedback")
+            (package / "numeric.py").write_text(scraped, encoding="utf-8")
     for added in raw.get("add", []):
         target = tree / added["path"]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -289,11 +333,12 @@ def run_mode(mode: str, chosen: list[Case], folder: Path) -> list[str]:
             found.append(f"status {status!r} does not say {case.raw['status']!r}")
         case.problems += [f"[{mode}] {p}" for p in found]
     if "hard-coded-public-answers" in {c.id for c in chosen}:
+        from kata.runner import run_step
+
         case = next(c for c in chosen if c.id == "hard-coded-public-answers")
-        public = grade([case.path], folder / f"public-{mode}", flag, "--seed", str(PUBLIC_SEED), "--steps", "1")
-        scores = _scores(folder / f"public-{mode}", name_of[str(case.path)]) if public.returncode == 0 else None
-        if not scores or scores[1] == 0:
-            case.problems.append(f"[{mode}] the hard-coded answers do not even pass the public tests: not a real trick")
+        public = run_step(load().step(1), impl=str(case.path), capture=True, env={"KATA_HYPOTHESIS": "grade"})
+        if public.passed == 0:
+            case.problems.append(f"[{mode}] the hard-coded answers pass no public check: not a real trick")
     return problems
 
 

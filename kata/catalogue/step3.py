@@ -1,0 +1,171 @@
+"""Step 3: local derivatives, the _backward closures (micrograd/engine.py). What is checked, how it is judged.
+
+The probe ran every closure of an op on its own (kata/harness/probes/step3.py) and recorded what
+it added to each node; here the contributions are composed along the op's own nodes into what
+reaches each operand, which is compared with out.grad times the local derivative. A broken
+backward() (step 4) or a wrong forward value (step 2) cannot make a right closure fail here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kata.catalogue.core import Problem, blocked, check, looks_like
+from kata.catalogue.graphs import listing, names, with_listing
+from kata.harness.build import FORMS
+from kata.numbers import EXACT, close, is_real, show
+
+OPERANDS = ("a", "b")
+
+
+def _blocked_by_step2(expectation: dict, got: dict) -> list[Problem]:
+    if not got.get("built"):
+        return [blocked(2, f"the op could not be built with your step 2 code ({got.get('why', '?')})")]
+    if expectation.get("not numbers"):
+        return [blocked(2, "its inputs' data are not numbers")]
+    return []
+
+
+def reaching(part: dict) -> list[Any] | str:
+    """What the closures of an op add to each operand (with out.grad as given), composed along the
+    nodes the op made on its way; or why that cannot be said."""
+    count = part["operands"]
+    factors: dict[int, dict[int, float]] = {}
+    for run in part["runs"]:
+        if "raised" in run:
+            info = run["raised"] if isinstance(run["raised"], dict) else {}
+            return f"a closure raised {info.get('type', 'an exception')}: {str(info.get('message', ''))[:200]}"
+        node, grad, first = run["node"], run["grad"], run.get("first")
+        if not isinstance(first, list) or len(first) != len(part["nodes"]):
+            return "a closure's effect could not be read"
+        row: dict[int, float] = {}
+        for m, value in enumerate(first):
+            if m == node:
+                continue
+            if not is_real(value):
+                return f"a closure left a grad that is not a finite number: {show(value)}"
+            if value != 0:
+                row[m] = value / grad
+        factors[node] = row
+    memo: dict[tuple[int, int], float] = {}
+
+    def reach(n: int, j: int, depth: int = 0) -> float:
+        if (n, j) in memo:
+            return memo[(n, j)]
+        if depth > len(part["nodes"]):
+            raise RecursionError("a cycle among the op's nodes")
+        total = 0.0
+        for m, factor in factors.get(n, {}).items():
+            total += factor * (1.0 if m == j else reach(m, j, depth + 1) if m >= count else 0.0)
+        memo[(n, j)] = total
+        return total
+
+    if count >= len(part["nodes"]):
+        return "the op made no node"
+    out = count  # the op's result is the first node found from it
+    g = next(r["grad"] for r in part["runs"] if r["node"] == out)
+    try:
+        return [g * reach(out, j) for j in range(count)]
+    except RecursionError:
+        return "the op's nodes form a cycle"
+
+
+def _evidence(part: dict, p: float) -> Problem | None:
+    """A closure that assigns instead of adding, or that changes out.grad: seen directly in the runs."""
+    for run in part["runs"]:
+        node, first, second = run["node"], run.get("first"), run.get("second")
+        if not (isinstance(first, list) and isinstance(second, list)):
+            continue
+        for m, (a, b) in enumerate(zip(first, second)):
+            if m == node or not (is_real(a) and is_real(b)):
+                continue
+            if a != 0 and close(a, b, EXACT) and not close(p, 0.0):
+                return looks_like("assign-instead-of-accumulate")
+        if is_real(first[node]) and not close(run["grad"], first[node]):
+            return looks_like("closure-changes-out-grad")
+    return None
+
+
+def judge_op(name: str, part: dict, expected: dict, p: float, labels: list[str]) -> list[Problem]:
+    """The problems of one op's closures: [] when what reaches its operands is right."""
+    method = FORMS[name].method
+    evidence = _evidence(part, p)
+    got = reaching(part)
+    if isinstance(got, str):
+        return [Problem(got), evidence] if evidence else [Problem(got)]
+    accept = expected.get("accept", [])
+    if evidence is None and any(all(close(e, x, EXACT) for e, x in zip(ok, got)) for ok in accept):
+        return []
+    want = accept[0] if accept else []
+    expected_text = ", ".join(f"{labels[j]}.grad += {show(x)}" for j, x in enumerate(want))
+    got_text = ", ".join(f"{labels[j]}.grad += {show(x)}" for j, x in enumerate(got))
+    problems = [Problem(f"the closures of {method}: expected {expected_text}, got {got_text}")]
+    if evidence is not None:
+        return [*problems, evidence]
+    for bug, values in expected.get("alternatives", []):
+        if all(close(e, x, EXACT) for e, x in zip(values, got)):
+            return [*problems, looks_like(bug, f"in {method}")]
+    if all(x == 0 for x in got):
+        return [*problems, looks_like("closure-not-attached", f"in {method}")]
+    return problems
+
+
+def _same_data(expectation: dict, got_data: list) -> bool:
+    wanted = expectation.get("for data")
+    return wanted is None or all(
+        (not is_real(w) and not is_real(g)) or close(w, g, EXACT) for w, g in zip(wanted, got_data)
+    )
+
+
+@check(3, "op-backward", "an op's _backward adds out.grad * (local derivative) to each input's grad", uses=(2,))
+def op_backward(args: dict, expectation: dict, got: dict) -> list[Problem]:
+    stop = _blocked_by_step2(expectation, got)
+    if stop:
+        return stop
+    data = [n["data"] for n in got["nodes"][: got["operands"] + 1]]
+    if not _same_data(expectation, data):
+        return [blocked(2, "the op's forward values differ from the reference's (see step 2)")]
+    labels = list(OPERANDS[: got["operands"]])
+    return judge_op(args["op"], got, expectation, args["p"], labels)
+
+
+@check(3, "accumulate", "_backward adds (+=) to grad, so a Value used twice gets both contributions", uses=(2,))
+def accumulate(args: dict, expectation: dict, got: dict) -> list[Problem]:
+    return op_backward.judge(args, expectation, got)
+
+
+@check(
+    3,
+    "graph-closures",
+    "every closure of a random graph adds out.grad * (local derivative) to its inputs",
+    weight=2.0,
+    uses=(2,),
+)
+def graph_closures(args: dict, expectation: dict, got: dict) -> list[Problem]:
+    stop = _blocked_by_step2(expectation, got)
+    if stop:
+        return stop
+    spec = args["spec"]
+    if not _same_data(expectation, got.get("data", [])):
+        return [blocked(2, "the graph's forward values differ from the reference's (see step 2)")]
+    first = len(spec["leaves"])
+    label = names(spec)
+    truth = expectation.get("truth")
+    for j in reversed(range(len(spec["nodes"]))):  # the order backward visits them: output first
+        node = spec["nodes"][j]
+        labels = [label[i] for i in dict.fromkeys(node["args"])]
+        problems = judge_op(node["op"], got["ops"][j], expectation["ops"][j], args["p"], labels)
+        if problems and truth and any("raised" in run for run in got["ops"][j]["runs"]):
+            data = got.get("data", [])
+            if any(not (is_real(data[i]) and close(truth[i], data[i], EXACT)) for i in node["args"]):
+                return [
+                    blocked(
+                        2,
+                        f"{label[first + j]}'s closure raised on inputs your step 2 code computed "
+                        f"differently ({problems[0].text})",
+                    )
+                ]
+        if problems:
+            where = f"at {listing(spec)[first + j]}"
+            return with_listing(spec, [Problem(where), *problems])
+    return []

@@ -1,0 +1,23 @@
+"""Every probe of the catalogue, by check key: what each check runs on a student's code.
+
+A probe takes the student's package (kata.harness.observe.Implementation) and the case's inputs,
+runs the student's code, and returns plain data. The grader's child binds the probes it needs
+before any student code runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kata.harness.probes import step1, step2, step3, step4, step5, step6, step7, step8
+
+Probe = Callable[[Any, dict], dict]
+
+PROBES: dict[str, Probe] = {}
+for _module in (step1, step2, step3, step4, step5, step6, step7, step8):
+    PROBES.update(_module.PROBES)
+
+# The steps whose probes run on the kata's engine in the grader (kata.harness.tracer), so that a bug
+# in the student's engine (steps 2-4) costs nothing there.
+ON_KATA_ENGINE = frozenset({5, 6, 7})

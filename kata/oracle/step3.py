@@ -1,0 +1,171 @@
+"""Step 3: the cases, and what right closures add to each input.
+
+The expected contribution of an op's closure is computed from the numbers the student's own nodes
+hold (their data): so a wrong forward value (a step 2 bug) never makes a right closure look wrong.
+"""
+
+from __future__ import annotations
+
+import math
+
+from kata.catalogue.core import Case
+from kata.harness.build import CLOSURE_FORMS, FORMS
+from kata.numbers import is_real
+from kata.oracle.choose import Chooser, attempts, number_between
+from kata.oracle.distinct import clear
+from kata.oracle.graphs import evaluate, op_cases, op_inputs, op_label, random_graph
+from kata.oracle.ops import FORMULAS, forward, safe
+
+RELU_ALIKE = {"relu-passes-negative", "relu-grad-is-value", "relu-grad-threshold", "forgets-out-grad"}
+
+GRAPHS = 3
+
+
+def local_expectation(name: str, positions: list[int], data: list, out: object, const: object, g: float) -> dict:
+    """What a right closure adds to each distinct operand (positions[i]: which distinct operand the op's
+    input i is), from the student's data; and what classic wrong closures would add."""
+    distinct = max(positions) + 1 if positions else 0
+    inputs = [data[positions[i]] for i in range(len(positions))]
+    if not all(is_real(x) for x in inputs):
+        return {"for data": [*data, out], "not numbers": True}
+    formula = FORMULAS[name]
+
+    def contributions(local: tuple | None, scale: float) -> list[float] | None:
+        if local is None:
+            return None
+        total = [0.0] * distinct
+        for i, d in enumerate(local):
+            total[positions[i]] += d * scale
+        return total if all(math.isfinite(x) for x in total) else None
+
+    true_out = safe(lambda: forward(name, inputs, const))
+    accept = []
+    if is_real(out):
+        accept.append(contributions(safe(lambda: formula.partials(inputs, out, const)), g))
+    if true_out is not None and (formula.from_output or not is_real(out)):
+        accept.append(contributions(safe(lambda: formula.partials(inputs, true_out, const)), g))
+    accept = [a for a in accept if a is not None]
+    y = out if is_real(out) else true_out
+    alternatives = []
+    right = contributions(safe(lambda: formula.partials(inputs, y, const)), 1.0)
+    if right is not None and g != 1.0:
+        alternatives.append(["forgets-out-grad", right])
+    for bug, wrong in formula.wrong_partials.items():
+        value = contributions(safe(lambda wrong=wrong: wrong(inputs, y, const)), g)
+        if value is not None:
+            alternatives.append([bug, value])
+    return {"accept": accept, "alternatives": alternatives, "for data": [*data, out]}
+
+
+def expect_op(args: dict, observation: dict) -> dict:
+    if not observation.get("built"):
+        return {}
+    nodes = observation["nodes"]
+    count = observation["operands"]
+    positions = [0] * FORMS[args["op"]].arity if args.get("same operand") else list(range(count))
+    data = [n["data"] for n in nodes[:count]]
+    out = nodes[count]["data"] if len(nodes) > count else None
+    return local_expectation(args["op"], positions, data, out, args.get("const"), args["out_grad"])
+
+
+def expect_graph(args: dict, observation: dict) -> dict:
+    if not observation.get("built"):
+        return {}
+    spec = args["spec"]
+    data = observation["data"]
+    first = len(spec["leaves"])
+    per_node = []
+    for j, node in enumerate(spec["nodes"]):
+        distinct = list(dict.fromkeys(node["args"]))
+        positions = [distinct.index(i) for i in node["args"]]
+        operand_data = [data[i] for i in distinct]
+        per_node.append(
+            local_expectation(node["op"], positions, operand_data, data[first + j], node.get("const"), args["out_grad"])
+        )
+    return {"ops": per_node, "for data": data, "truth": evaluate(spec)}
+
+
+EXPECT = {"step3.op-backward": expect_op, "step3.accumulate": expect_op, "step3.graph-closures": expect_graph}
+
+
+def _grads(choose: Chooser) -> tuple[float, float]:
+    """out.grad and the p the other grads are preset to: neither 0 nor 1, so no mistake hides."""
+    return number_between(choose, 1.2, 2.5), number_between(choose, 0.3, 0.9)
+
+
+def _op_clear(name: str, inputs: list, const: object, g: float, positions: list[int] | None = None) -> bool:
+    """No classic closure bug gives the right contribution, or another bug's, by accident here."""
+    positions = positions if positions is not None else list(range(len(inputs)))
+    data = []
+    for i, x in zip(positions, inputs):
+        if i == len(data):
+            data.append(x)
+    expected = local_expectation(name, positions, data, forward(name, inputs, const), const, g)
+    if expected.get("not numbers") or not expected["accept"]:
+        return False
+    return clear(expected["accept"][0], expected["alternatives"], RELU_ALIKE if name == "relu" else set())
+
+
+def _closure_case(choose: Chooser, args: dict) -> dict:
+    """args (an op form's inputs) with an out.grad and a p under which every classic bug shows apart."""
+    for _ in range(100):
+        g, p = _grads(choose)
+        if _op_clear(args["op"], args["inputs"], args.get("const"), g):
+            return {**args, "out_grad": g, "p": p}
+        args = {**op_inputs(choose, args["op"], _constraint(args)), **{}}
+    raise RuntimeError(f"no clear case for {args['op']}")
+
+
+def _constraint(args: dict) -> object:
+    if args["op"] == "relu":
+        x = args["inputs"][0]
+        return "negative" if x < 0 else "below one" if x < 1 else "above one"
+    if args["op"] == "pow":
+        c = args["const"]
+        return (2, 3) if c in (2, 3) else (-1, -2) if c in (-1, -2) else (0.5, 1.5)
+    return None
+
+
+def _graph_clear(spec: dict, g: float) -> bool:
+    values = evaluate(spec)
+    for node in spec["nodes"]:
+        distinct = list(dict.fromkeys(node["args"]))
+        positions = [distinct.index(i) for i in node["args"]]
+        if not _op_clear(node["op"], [values[i] for i in node["args"]], node.get("const"), g, positions):
+            return False
+    return True
+
+
+def graph_case(choose: Chooser, title: str = "a random graph") -> Case:
+    for _ in attempts():
+        spec = random_graph(choose, CLOSURE_FORMS)
+        for _ in range(20):
+            g, p = _grads(choose)
+            if _graph_clear(spec, g):
+                return Case(
+                    "step3.graph-closures", {"spec": spec, "out_grad": g, "p": p}, f"{title}, {len(spec['nodes'])} ops"
+                )
+
+
+RANDOM = {"step3.graph-closures": graph_case}
+
+
+def cases(choose: Chooser) -> list[Case]:
+    made = []
+    for args in op_cases(choose, CLOSURE_FORMS):
+        args = _closure_case(choose, args)
+        made.append(Case("step3.op-backward", args, f"{op_label(args)}, out.grad = {args['out_grad']}"))
+    zero = {"op": "relu", "inputs": [0.0]}
+    zero["out_grad"], zero["p"] = _grads(choose)
+    made.append(
+        Case("step3.op-backward", zero, f"a.relu() with a = 0.0 (slope 0 there), out.grad = {zero['out_grad']}")
+    )
+    for name in ("add", "mul"):
+        a = number_between(choose, 0.3, 1.5)
+        g, p = _grads(choose)
+        args = {"op": name, "inputs": [a, a], "same operand": True, "out_grad": g, "p": p}
+        text = f"b = a {'+' if name == 'add' else '*'} a with a = {a}, b.grad = {g}"
+        made.append(Case("step3.accumulate", args, text))
+    for i in range(GRAPHS):
+        made.append(graph_case(choose, f"graph {i + 1}"))
+    return made
