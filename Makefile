@@ -167,24 +167,41 @@ SEED ?= 271828
 gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
 	@$(PY) -m grader.packaging gradescope --seed $(SEED)
 
-# The Jupyter course: nbgrader/ is the course folder. nbgrader runs `alembic` from the venv, so the
-# venv's bin/ goes first on PATH.
-NBGRADER := cd nbgrader && PATH="$(abspath $(VENV))/bin:$$PATH" nbgrader
+# The Jupyter course: nbgrader/ is the course folder, or any other folder given as COURSE=path.
+# nbgrader runs `alembic` from the venv, so the venv's bin/ goes first on PATH. Each target runs
+# nbgrader once per step, from inside the course folder, and stops at the first step that fails,
+# with a non-zero exit status.
+COURSE ?= nbgrader
 STEPS := $(shell sed -n 's/^number = //p' kata.toml)
+NBGRADER := PATH="$(abspath $(VENV))/bin:$$PATH" nbgrader
 
-notebooks: $(INSTRUCTOR_READY)  ## build nbgrader/source/stepN/stepN.ipynb from the reference: make notebooks SEED=your-seed
-	@$(PY) -m grader.notebooks build --seed $(SEED)
+notebooks: $(INSTRUCTOR_READY)  ## build COURSE/source/stepN/stepN.ipynb from the reference: make notebooks SEED=your-seed
+	@if [ ! -f "$(COURSE)/nbgrader_config.py" ]; then mkdir -p "$(COURSE)" && \
+	  cp nbgrader/nbgrader_config.py "$(COURSE)/nbgrader_config.py" && \
+	  echo "copied nbgrader/nbgrader_config.py into $(COURSE)/"; fi
+	@$(PY) -m grader.notebooks build --seed $(SEED) --course "$(COURSE)"
 
-nbgrader-release: $(INSTRUCTOR_READY)  ## nbgrader generate_assignment for every step: nbgrader/release/
-	@for n in $(STEPS); do $(NBGRADER) generate_assignment step$$n --force || exit 1; done
+nbgrader-release: $(INSTRUCTOR_READY)  ## nbgrader generate_assignment for every step: COURSE/release/
+	@cd "$(COURSE)" || exit 1; for n in $(STEPS); do \
+	  echo "== nbgrader generate_assignment step$$n"; \
+	  $(NBGRADER) generate_assignment step$$n --force || { \
+	    echo "error: nbgrader generate_assignment step$$n failed in $(COURSE)/ (see above)"; exit 1; }; \
+	done
 
-nbgrader-autograde: $(INSTRUCTOR_READY)  ## nbgrader autograde every step found in nbgrader/submitted/
-	@for n in $(STEPS); do if ls -d nbgrader/submitted/*/step$$n >/dev/null 2>&1; then \
-	  $(NBGRADER) autograde step$$n || exit 1; fi; done
+nbgrader-autograde: $(INSTRUCTOR_READY)  ## nbgrader autograde every step found in COURSE/submitted/
+	@cd "$(COURSE)" || exit 1; found=0; for n in $(STEPS); do \
+	  ls -d submitted/*/step$$n >/dev/null 2>&1 || continue; found=1; \
+	  echo "== nbgrader autograde step$$n"; \
+	  $(NBGRADER) autograde step$$n || { echo "error: nbgrader autograde step$$n failed in $(COURSE)/ (see above)"; exit 1; }; \
+	done; [ $$found = 1 ] || { echo "error: nothing to autograde: no $(COURSE)/submitted/<student>/stepN/"; exit 1; }
 
-nbgrader-feedback: $(INSTRUCTOR_READY)  ## nbgrader generate_feedback for every autograded step: nbgrader/feedback/
-	@for n in $(STEPS); do if ls -d nbgrader/autograded/*/step$$n >/dev/null 2>&1; then \
-	  $(NBGRADER) generate_feedback step$$n || exit 1; fi; done
+nbgrader-feedback: $(INSTRUCTOR_READY)  ## nbgrader generate_feedback for every autograded step: COURSE/feedback/
+	@cd "$(COURSE)" || exit 1; found=0; for n in $(STEPS); do \
+	  ls -d autograded/*/step$$n >/dev/null 2>&1 || continue; found=1; \
+	  echo "== nbgrader generate_feedback step$$n"; \
+	  $(NBGRADER) generate_feedback step$$n || { \
+	    echo "error: nbgrader generate_feedback step$$n failed in $(COURSE)/ (see above)"; exit 1; }; \
+	done; [ $$found = 1 ] || { echo "error: nothing autograded yet in $(COURSE)/autograded/: run make nbgrader-autograde"; exit 1; }
 
 endif
 
