@@ -7,7 +7,6 @@ import pytest
 from kata.checks import REGISTRY, STEP_MODULES, cases
 from kata.manifest import ManifestError, load, parse
 from kata.paths import ROOT
-from kata.readme import block
 
 MANIFEST = load()
 
@@ -43,11 +42,6 @@ def test_the_catalogue_covers_every_step_and_uses_every_check():
     assert used == set(REGISTRY), f"checks without cases: {set(REGISTRY) - used}"
     for key, check in REGISTRY.items():
         assert key.startswith(f"step{check.step}.")
-
-
-def test_the_readme_holds_the_steps_table_made_from_the_manifest():
-    readme = (ROOT / "README.md").read_text()
-    assert block(MANIFEST) in readme, "run `python -m kata steps-table` and paste it into README.md"
 
 
 GOOD = """
@@ -89,14 +83,3 @@ def test_a_broken_manifest_says_what_is_wrong(edit, message):
 def test_an_unknown_step_names_the_known_ones():
     with pytest.raises(KeyError, match="the steps are 1, 2"):
         MANIFEST.step(99)
-
-
-def test_the_readme_lists_every_zoo_entry_and_red_team_case():
-    import tomllib
-
-    readme = (ROOT / "README.md").read_text()
-    bugs = tomllib.loads((ROOT / "grader" / "zoo.toml").read_text())["bug"]
-    red = tomllib.loads((ROOT / "devtests" / "redteam" / "cases.toml").read_text())["case"]
-    missing = [entry["id"] for entry in [*bugs, *red] if f"`{entry['id']}`" not in readme]
-    assert not missing, f"README.md does not list {missing}"
-    assert f"bug zoo: {len(bugs)} entries" in readme and f"red team: {len(red)} cases" in readme
