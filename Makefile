@@ -120,7 +120,7 @@ lint: $(DEV_READY)  ## ruff check and ruff format --check
 types: $(DEV_READY)  ## mypy --strict on the modules listed in pyproject.toml
 	@$(PY) -m tools.check types
 
-docs: $(STUDENT_READY)  ## regenerate docs/zoo.md, docs/redteam.md and README's steps table from their data
+docs: | $(VENV)/bin/python  ## regenerate docs/zoo.md, docs/redteam.md and README's steps table from their data
 	@$(PY) -m tools.docs
 
 exercises: | $(VENV)/bin/python  ## regenerate exercises/ from solutions/ (never edit exercises/ by hand)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -37,7 +38,8 @@ def make(target: str, course: Path, *settings: str) -> float:
     """Run `make TARGET COURSE=course` in the repository, as an instructor would; its seconds."""
     started = time.perf_counter()
     command = ["make", "--no-print-directory", "-C", str(ROOT), target, f"COURSE={course}", *settings]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # a make of its own
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         output = done.stdout[-3000:] + done.stderr[-3000:]
         raise SystemExit(f"{' '.join(command)} failed (exit {done.returncode}):\n{output}")

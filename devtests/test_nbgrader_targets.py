@@ -47,7 +47,8 @@ def venv(tmp_path: Path) -> Path:
 def make(target: str, venv: Path, course: Path, fail_at: int | None = None) -> tuple[int, str, list[str]]:
     calls = venv / "calls.txt"
     calls.unlink(missing_ok=True)
-    env = {**os.environ, "CALLS": str(calls), "FAIL_AT": str(fail_at or "")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env.update(CALLS=str(calls), FAIL_AT=str(fail_at or ""))
     done = subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), target, f"COURSE={course}", f"VENV={venv}"],
         env=env,
