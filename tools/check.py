@@ -3,9 +3,8 @@
 The fast stages run first (lint in seconds, then types, the generated docs, every step against the
 reference, exercises/ in sync, the stub ladder); only when all of them pass do the slow ones run
 (the tooling's tests, the bug zoo, the nbgrader round trip, the red team). Independent stages run
-side by side, as many at once as there are cores. The red team runs alone: it proves that nothing
-outside the grader's outputs changes and that no grading process survives its batch, so it must not
-see the files and processes of other stages.
+side by side, as many at once as there are cores; a stage marked `alone` runs with nothing beside
+it, in its place in the order (see `Stage.alone` for why each is).
 
 Each stage's output goes to build/check/<stage>.log (written elsewhere while the stage runs, and
 moved there when it ends, so that no stage ever sees another's log grow). One line per stage as it
@@ -23,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -49,7 +49,7 @@ class Stage:
     proves: str
     commands: tuple[tuple[str, ...], ...]  # run one after the other; the first that fails ends the stage
     slow: bool = False
-    alone: bool = False  # watches the whole machine: nothing else may run beside it
+    alone: str = ""  # why nothing else may run beside it, if so
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -83,6 +83,10 @@ STAGES = (
         ((PY, "-m", "pytest", "devtests", "-q", "--no-header"),),
         slow=True,
         env=GRADE,
+        # devtests/test_grader.py grades with a 1-second limit per check: beside the zoo's two grading
+        # jobs, the reference's step 4 overran it on this 2-core machine. Lift this once that test no
+        # longer depends on the load.
+        alone="some of its tests grade with a 1-second wall-clock limit per check",
     ),
     Stage(
         "zoo",
@@ -101,7 +105,8 @@ STAGES = (
         "the grader survives every hostile submission",
         ((PY, "-m", "devtests.redteam.run"),),
         slow=True,
-        alone=True,
+        alone="it proves that no file outside the grader's outputs changed and no grading process "
+        "survived, so it must not see another stage's files and processes",
     ),
 )
 
@@ -135,7 +140,7 @@ class Runner:
             log = None if stream else stack.enter_context(log_path.open("wb"))
             for command in stage.commands:
                 if log is not None:
-                    log.write(f"$ {' '.join(command)}\n".encode())
+                    log.write(f"$ {shlex.join(command)}\n".encode())
                     log.flush()
                 code, used = self._call(command, env, log)
                 cpu += used
@@ -188,6 +193,11 @@ class Runner:
                     os.killpg(process.pid, signal.SIGKILL)
 
 
+def _shown(path: Path) -> Path:
+    """A path as a developer at the repository's root would type it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def verdict(outcome: Outcome) -> str:
     word = "pass" if outcome.ok else "FAIL"
     timing = f"{outcome.seconds:6.1f} s (cpu {outcome.cpu:6.1f} s)"
@@ -196,7 +206,7 @@ def verdict(outcome: Outcome) -> str:
         return line
     lines = outcome.log.read_text(encoding="utf-8", errors="replace").splitlines()
     shown = lines[-TAIL:]
-    where = outcome.log.relative_to(ROOT)
+    where = _shown(outcome.log)
     header = f"    the last {len(shown)} lines of {where}:" if len(lines) > TAIL else f"    {where}:"
     return "\n".join([line, header, *(f"    | {text}" for text in shown)])
 
@@ -221,31 +231,40 @@ def run_parallel(runner: Runner, stages: Iterable[Stage], jobs: int) -> list[Out
     return outcomes
 
 
-def run_all(stages: Sequence[Stage], jobs: int) -> int:
+def groups(stages: Sequence[Stage]) -> list[list[Stage]]:
+    """The stages in order, as groups to run side by side: each `alone` stage is a group of its own."""
+    found: list[list[Stage]] = []
+    for stage in stages:
+        if stage.alone or not found or found[-1][0].alone:
+            found.append([stage])
+        else:
+            found[-1].append(stage)
+    return found
+
+
+def run_all(stages: Sequence[Stage], jobs: int, logs: Path = LOGS) -> int:
     started = time.monotonic()
-    if LOGS.exists():
-        shutil.rmtree(LOGS)
-    LOGS.mkdir(parents=True)
+    if logs.exists():
+        shutil.rmtree(logs)
+    logs.mkdir(parents=True)
     fast = [s for s in stages if not s.slow]
-    together = [s for s in stages if s.slow and not s.alone]
-    alone = [s for s in stages if s.slow and s.alone]
+    slow = [s for s in stages if s.slow]
     print(
         f"make check: {len(stages)} stages; fast ones first, then the slow ones, {jobs} at a time "
-        f"(logs in {LOGS.relative_to(ROOT)}/)",
+        f"(logs in {_shown(logs)}/)",
         flush=True,
     )
     outcomes: list[Outcome] = []
     skipped: list[Stage] = []
     with tempfile.TemporaryDirectory(prefix="kata-check-") as scratch:
-        runner = Runner(Path(scratch), LOGS)
+        runner = Runner(Path(scratch), logs)
         try:
             outcomes += run_parallel(runner, fast, jobs)
             if all(o.ok for o in outcomes):
-                outcomes += run_parallel(runner, together, jobs)
-                for stage in alone:
-                    outcomes += run_parallel(runner, [stage], 1)
+                for group in groups(slow):
+                    outcomes += run_parallel(runner, group, 1 if group[0].alone else jobs)
             else:
-                skipped = [*together, *alone]
+                skipped = slow
         except KeyboardInterrupt:
             runner.stop()
             print("\nmake check: interrupted; the stages that were running are stopped.", flush=True)
@@ -257,7 +276,7 @@ def run_all(stages: Sequence[Stage], jobs: int) -> int:
     print(f"stages: {counts}" + (f", {len(skipped)} skipped" if skipped else ""))
     elapsed = time.monotonic() - started
     if failed:
-        print(f"make check: FAILED in {elapsed:.0f} s: {', '.join(failed)} (logs in {LOGS.relative_to(ROOT)}/)")
+        print(f"make check: FAILED in {elapsed:.0f} s: {', '.join(failed)} (logs in {_shown(logs)}/)")
         return 1
     print(f"make check: all green in {elapsed:.0f} s")
     return 0
@@ -294,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         for stage in STAGES:
             kind = "slow, alone" if stage.alone else "slow" if stage.slow else "fast"
             print(f"  {stage.name:<10} {kind:<11} {stage.proves}")
+            if stage.alone:
+                print(f"  {'':<10} {'':<11} (alone: {stage.alone})")
         return 0
     known = {stage.name: stage for stage in STAGES}
     unknown = [name for name in args.stages if name not in known]
