@@ -18,8 +18,9 @@ PLOTS_READY := $(VENV)/.ready-plots
 INSTRUCTOR_READY := $(VENV)/.ready-instructor
 DEV_READY := $(VENV)/.ready-dev
 
-.PHONY: help test hint progress watch reset graph demo check lint exercises exercises-check ladder zoo redteam bench \
-        student-release grade gradescope notebooks nbgrader-release nbgrader-autograde nbgrader-feedback clean
+.PHONY: help test hint progress watch reset graph demo check check-fast lint types docs exercises exercises-check ladder \
+        zoo redteam bench student-release grade gradescope notebooks nbgrader-release nbgrader-autograde \
+        nbgrader-feedback clean
 
 help:  ## list the commands
 	@echo "micrograd kata. Students:"
@@ -38,8 +39,9 @@ help:  ## list the commands
 ifneq ($(wildcard solutions/micrograd/engine.py),)
 	@echo "Instructors: make grade SUBMISSIONS=\"alice/ bob.zip\" (with none: the bundled samples), make student-release,"
 	@echo "  make gradescope SEED=..., make notebooks SEED=..., make nbgrader-release / -autograde / -feedback"
-	@echo "  (README.md, For instructors)"
-	@echo "Maintainers: make check (the repository's own test), make exercises, make bench"
+	@echo "  (the nbgrader targets take COURSE=folder, default nbgrader)   Guide: docs/instructors.md"
+	@echo "Maintainers: make check (the repository's own test, in stages), make check-fast, make lint, make types,"
+	@echo "  make docs, make exercises, make zoo, make redteam, make bench   Guide: docs/maintainers.md"
 endif
 
 # ---- Environment ---------------------------------------------------------------------------
@@ -69,7 +71,7 @@ $(INSTRUCTOR_READY): requirements/instructor.txt $(STUDENT_READY)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/instructor.txt
 	@touch $@
 
-$(DEV_READY): requirements/dev.txt $(STUDENT_READY)
+$(DEV_READY): requirements/dev.txt $(PLOTS_READY) $(INSTRUCTOR_READY)
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	@touch $@
 
@@ -102,38 +104,39 @@ demo: $(PLOTS_READY)  ## train XOR, two moons and a sine fit with your engine; p
 # ---- The repository's own test -------------------------------------------------------------
 # A student release has no solutions/: there, `make check` is its self test (the stubs import and
 # every step reports todo), and the maintainers' and instructors' targets do not exist.
+# The stages, and the one-stage targets below, are defined once in tools/check.py.
 
 ifneq ($(wildcard solutions/micrograd/engine.py),)
 
-check: $(DEV_READY)  ## lint, every step against the reference, exercises in sync, the stub ladder, the tooling
-	@echo "== lint and format (ruff)" && $(PY) -m ruff check . && $(PY) -m ruff format --check .
-	@echo "== every step against the reference" && \
-	  KATA_HYPOTHESIS=grade $(PY) -m pytest tests --impl solutions -q --no-header
-	@echo "== exercises/ is what the generator makes" && $(PY) -m kata exercises --check
-	@echo "== the stub ladder" && $(PY) -m kata ladder
-	@echo "== the tooling and the grader" && KATA_HYPOTHESIS=grade $(PY) -m pytest devtests -q --no-header
-	@echo "== the bug zoo" && $(PY) -m devtests.zoo_proof
-	@echo "== the red team" && $(PY) -m devtests.redteam.run
-	@echo "== the nbgrader round trip" && $(PY) -m devtests.nbgrader_roundtrip
-	@echo "make check: all green"
+check: $(DEV_READY)  ## every stage: the fast ones first, then the slow ones in parallel; logs in build/check/
+	@$(PY) -m tools.check
 
-lint: $(DEV_READY)
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
+check-fast: $(DEV_READY)  ## only the fast stages: lint, types, docs, steps, exercises, ladder
+	@$(PY) -m tools.check --fast
+
+lint: $(DEV_READY)  ## ruff check and ruff format --check
+	@$(PY) -m tools.check lint
+
+types: $(DEV_READY)  ## mypy --strict on the modules listed in pyproject.toml
+	@$(PY) -m tools.check types
+
+docs: | $(VENV)/bin/python  ## regenerate docs/zoo.md, docs/redteam.md and README's steps table from their data
+	@$(PY) -m tools.docs
 
 exercises: | $(VENV)/bin/python  ## regenerate exercises/ from solutions/ (never edit exercises/ by hand)
 	@$(PY) -m kata exercises
 
 exercises-check: | $(VENV)/bin/python
-	@$(PY) -m kata exercises --check
+	@$(PY) -m tools.check exercises
 
 ladder: $(STUDENT_READY)
-	@$(PY) -m kata ladder
+	@$(PY) -m tools.check ladder
 
 zoo: $(STUDENT_READY)  ## prove every bug of grader/zoo.toml is detected, attributed and named
-	@$(PY) -m devtests.zoo_proof
+	@$(PY) -m tools.check zoo
 
 redteam: $(STUDENT_READY)  ## grade the hostile submissions of devtests/redteam and prove the grader survived
-	@$(PY) -m devtests.redteam.run
+	@$(PY) -m tools.check redteam
 
 bench: $(DEV_READY)  ## print the figures: a student's wait, the grader's speed, the engine against micrograd
 	@echo "== a student's make test-stepN" && $(PY) tools/bench.py
@@ -167,24 +170,41 @@ SEED ?= 271828
 gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
 	@$(PY) -m grader.packaging gradescope --seed $(SEED)
 
-# The Jupyter course: nbgrader/ is the course folder. nbgrader runs `alembic` from the venv, so the
-# venv's bin/ goes first on PATH.
-NBGRADER := cd nbgrader && PATH="$(abspath $(VENV))/bin:$$PATH" nbgrader
+# The Jupyter course: nbgrader/ is the course folder, or any other folder given as COURSE=path.
+# nbgrader runs `alembic` from the venv, so the venv's bin/ goes first on PATH. Each target runs
+# nbgrader once per step, from inside the course folder, and stops at the first step that fails,
+# with a non-zero exit status.
+COURSE ?= nbgrader
 STEPS := $(shell sed -n 's/^number = //p' kata.toml)
+NBGRADER := PATH="$(abspath $(VENV))/bin:$$PATH" nbgrader
 
-notebooks: $(INSTRUCTOR_READY)  ## build nbgrader/source/stepN/stepN.ipynb from the reference: make notebooks SEED=your-seed
-	@$(PY) -m grader.notebooks build --seed $(SEED)
+notebooks: $(INSTRUCTOR_READY)  ## build COURSE/source/stepN/stepN.ipynb from the reference: make notebooks SEED=your-seed
+	@if [ ! -f "$(COURSE)/nbgrader_config.py" ]; then mkdir -p "$(COURSE)" && \
+	  cp nbgrader/nbgrader_config.py "$(COURSE)/nbgrader_config.py" && \
+	  echo "copied nbgrader/nbgrader_config.py into $(COURSE)/"; fi
+	@$(PY) -m grader.notebooks build --seed $(SEED) --course "$(COURSE)"
 
-nbgrader-release: $(INSTRUCTOR_READY)  ## nbgrader generate_assignment for every step: nbgrader/release/
-	@for n in $(STEPS); do $(NBGRADER) generate_assignment step$$n --force || exit 1; done
+nbgrader-release: $(INSTRUCTOR_READY)  ## nbgrader generate_assignment for every step: COURSE/release/
+	@cd "$(COURSE)" || exit 1; for n in $(STEPS); do \
+	  echo "== nbgrader generate_assignment step$$n"; \
+	  $(NBGRADER) generate_assignment step$$n --force || { \
+	    echo "error: nbgrader generate_assignment step$$n failed in $(COURSE)/ (see above)"; exit 1; }; \
+	done
 
-nbgrader-autograde: $(INSTRUCTOR_READY)  ## nbgrader autograde every step found in nbgrader/submitted/
-	@for n in $(STEPS); do if ls -d nbgrader/submitted/*/step$$n >/dev/null 2>&1; then \
-	  $(NBGRADER) autograde step$$n || exit 1; fi; done
+nbgrader-autograde: $(INSTRUCTOR_READY)  ## nbgrader autograde every step found in COURSE/submitted/
+	@cd "$(COURSE)" || exit 1; found=0; for n in $(STEPS); do \
+	  ls -d submitted/*/step$$n >/dev/null 2>&1 || continue; found=1; \
+	  echo "== nbgrader autograde step$$n"; \
+	  $(NBGRADER) autograde step$$n || { echo "error: nbgrader autograde step$$n failed in $(COURSE)/ (see above)"; exit 1; }; \
+	done; [ $$found = 1 ] || { echo "error: nothing to autograde: no $(COURSE)/submitted/<student>/stepN/"; exit 1; }
 
-nbgrader-feedback: $(INSTRUCTOR_READY)  ## nbgrader generate_feedback for every autograded step: nbgrader/feedback/
-	@for n in $(STEPS); do if ls -d nbgrader/autograded/*/step$$n >/dev/null 2>&1; then \
-	  $(NBGRADER) generate_feedback step$$n || exit 1; fi; done
+nbgrader-feedback: $(INSTRUCTOR_READY)  ## nbgrader generate_feedback for every autograded step: COURSE/feedback/
+	@cd "$(COURSE)" || exit 1; found=0; for n in $(STEPS); do \
+	  ls -d autograded/*/step$$n >/dev/null 2>&1 || continue; found=1; \
+	  echo "== nbgrader generate_feedback step$$n"; \
+	  $(NBGRADER) generate_feedback step$$n || { \
+	    echo "error: nbgrader generate_feedback step$$n failed in $(COURSE)/ (see above)"; exit 1; }; \
+	done; [ $$found = 1 ] || { echo "error: nothing autograded yet in $(COURSE)/autograded/: run make nbgrader-autograde"; exit 1; }
 
 endif
 

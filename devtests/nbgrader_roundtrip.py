@@ -1,12 +1,14 @@
-"""A real nbgrader round trip in a temporary course (part of make check; needs requirements/instructor.txt).
+"""A real nbgrader round trip in a temporary course, through the make targets instructors use
+(the `nbgrader` stage of make check; needs requirements/instructor.txt).
 
-1. build the notebooks from the reference (grader.notebooks) and `nbgrader generate_assignment` every step;
-2. prove the release holds no solution code of the step (or later) and no hidden test;
+1. `make notebooks COURSE=<tmp>`: the course's nbgrader_config.py and a source notebook per step;
+2. `make nbgrader-release COURSE=<tmp>`: a release notebook per step, holding no solution code of
+   the step (or later) and no hidden test;
 3. submit the reference notebooks for student `ref` and the untouched release for student `blank`;
-4. `nbgrader autograde` every step, and read the scores from nbgrader's gradebook: ref gets every
-   point, blank none;
+4. `make nbgrader-autograde COURSE=<tmp>`: an autograded notebook per step and student, and in
+   nbgrader's gradebook ref gets every point, blank none;
 5. grade the very same notebooks with our grader (python -m grader): the same score, step by step;
-6. `nbgrader generate_feedback`: an HTML page per notebook.
+6. `make nbgrader-feedback COURSE=<tmp>`: an HTML page per notebook.
 
     python -m devtests.nbgrader_roundtrip        prints the figures, exits 1 on any difference
 """
@@ -24,7 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader import notebooks
 from kata.catalogue import PUBLIC_SEED
 from kata.manifest import Manifest, load
 from kata.oracle.draw import cases
@@ -34,12 +35,22 @@ from kata.release import solution_lines
 SEED = 97531
 
 
-def nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(["nbgrader", *args], cwd=course, env=env, capture_output=True, text=True, timeout=900)
+def make(target: str, course: Path, *settings: str) -> float:
+    """Run `make TARGET COURSE=course` in the repository, as an instructor would; its seconds."""
+    started = time.perf_counter()
+    command = ["make", "--no-print-directory", "-C", str(ROOT), target, f"COURSE={course}", *settings]
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # a make of its own
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
-        raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-    return done
+        output = done.stdout[-3000:] + done.stderr[-3000:]
+        raise SystemExit(f"{' '.join(command)} failed (exit {done.returncode}):\n{output}")
+    return time.perf_counter() - started
+
+
+def missing(course: Path, pattern: str, manifest: Manifest, students: tuple[str, ...] = ("",)) -> list[str]:
+    """The files of pattern (with {n} the step, {s} the student) that a target should have made."""
+    wanted = [pattern.format(n=s.number, s=student) for s in manifest.steps for student in students]
+    return [f"{what} was not made" for what in wanted if not (course / what).is_file()]
 
 
 def release_problems(course: Path, manifest: Manifest) -> list[str]:
@@ -109,50 +120,42 @@ def ours(course: Path, scratch: Path) -> dict[tuple[str, int], float]:
 def main() -> int:
     manifest = load()
     problems: list[str] = []
+    students = ("ref", "blank")
+    count = len(students) * len(manifest.steps)
     with tempfile.TemporaryDirectory(prefix="kata-nbgrader-") as scratch:
-        course = Path(scratch) / "course"
-        course.mkdir()
-        shutil.copy(ROOT / "nbgrader" / "nbgrader_config.py", course)
-        started = time.perf_counter()
-        notebooks.build(course, SEED, manifest)
-        built = time.perf_counter() - started
-        started = time.perf_counter()
-        for step in manifest.steps:
-            nbgrader(course, "generate_assignment", f"step{step.number}", "--force")
-        released = time.perf_counter() - started
+        course = Path(scratch) / "course"  # made by make notebooks, nbgrader_config.py included
+        built = make("notebooks", course, f"SEED={SEED}")
+        if not (course / "nbgrader_config.py").is_file():
+            problems.append("make notebooks did not give the new course its nbgrader_config.py")
+        problems += missing(course, "source/step{n}/step{n}.ipynb", manifest)
+        released = make("nbgrader-release", course)
+        problems += missing(course, "release/step{n}/step{n}.ipynb", manifest)
         problems += release_problems(course, manifest)
         for step in manifest.steps:
             name = f"step{step.number}"
             shutil.copytree(course / "source" / name, course / "submitted" / "ref" / name)
             shutil.copytree(course / "release" / name, course / "submitted" / "blank" / name)
-        started = time.perf_counter()
-        for step in manifest.steps:
-            nbgrader(course, "autograde", f"step{step.number}")
-        autograded = time.perf_counter() - started
+        autograded = make("nbgrader-autograde", course)
+        problems += missing(course, "autograded/{s}/step{n}/step{n}.ipynb", manifest, students)
         theirs = scores(course, manifest)
         started = time.perf_counter()
         mine = ours(course, Path(scratch))
         graded = time.perf_counter() - started
-        for (student, step), (score, maximum) in sorted(theirs.items()):
+        for (student, number), (score, maximum) in sorted(theirs.items()):
             wanted = maximum if student == "ref" else 0.0
             if abs(score - wanted) > 1e-6:
-                problems.append(f"nbgrader gave {student} {score}/{maximum} in step {step}, not {wanted}")
-            if abs(mine[(student, step)] - score) > 0.01:
-                problems.append(f"step {step}, {student}: nbgrader {score}, our grader {mine[(student, step)]}")
-        started = time.perf_counter()
-        for step in manifest.steps:
-            nbgrader(course, "generate_feedback", f"step{step.number}")
-        fed = time.perf_counter() - started
+                problems.append(f"nbgrader gave {student} {score}/{maximum} in step {number}, not {wanted}")
+            if abs(mine[(student, number)] - score) > 0.01:
+                problems.append(f"step {number}, {student}: nbgrader {score}, our grader {mine[(student, number)]}")
+        fed = make("nbgrader-feedback", course)
+        problems += missing(course, "feedback/{s}/step{n}/step{n}.html", manifest, students)
         pages = list((course / "feedback").glob("*/step*/step*.html"))
-        if len(pages) != 2 * len(manifest.steps):
-            problems.append(f"generate_feedback wrote {len(pages)} pages, not {2 * len(manifest.steps)}")
-        elif not all(re.search("micrograd|Step", p.read_text(encoding="utf-8")) for p in pages):
+        if not all(re.search("micrograd|Step", p.read_text(encoding="utf-8")) for p in pages):
             problems.append("a feedback page does not look like the kata's")
-    count = 2 * len(manifest.steps)
-    print(f"nbgrader round trip: {len(manifest.steps)} steps, 2 students ({count} notebooks)")
+    print(f"nbgrader round trip through the make targets: {len(manifest.steps)} steps, 2 students ({count} notebooks)")
     print(
-        f"  build {built:.1f} s, generate_assignment {released:.1f} s, autograde {autograded:.1f} s "
-        f"({autograded / count:.2f} s per notebook through the CLI), feedback {fed:.1f} s"
+        f"  make notebooks {built:.1f} s, nbgrader-release {released:.1f} s, nbgrader-autograde {autograded:.1f} s "
+        f"({autograded / count:.2f} s per notebook through the CLI), nbgrader-feedback {fed:.1f} s"
     )
     print(f"  our grader on the same notebooks: {graded:.1f} s ({graded / count:.2f} s per notebook)")
     print(f"  ref: full marks, blank: zero, nbgrader and our grader agree: {'yes' if not problems else 'NO'}")

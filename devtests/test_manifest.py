@@ -8,7 +8,6 @@ from kata.catalogue import CHECKS, STEPS
 from kata.manifest import ManifestError, load, parse
 from kata.oracle.draw import cases
 from kata.paths import ROOT
-from kata.readme import block
 
 MANIFEST = load()
 
@@ -46,11 +45,6 @@ def test_the_catalogue_covers_every_step_and_uses_every_check():
         assert key.startswith(f"step{check.step}.")
         step = MANIFEST.step(check.step)
         assert set(check.uses) <= set(step.depends), f"{key} uses steps that kata.toml does not list in depends"
-
-
-def test_the_readme_holds_the_steps_table_made_from_the_manifest():
-    readme = (ROOT / "README.md").read_text()
-    assert block(MANIFEST) in readme, "run `python -m kata steps-table` and paste it into README.md"
 
 
 GOOD = """

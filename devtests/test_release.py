@@ -12,7 +12,7 @@ from grader.zoo import bug, with_bugs
 from kata import release
 from kata.exercises import build
 from kata.manifest import load
-from kata.paths import PACKAGE, SOLUTIONS
+from kata.paths import PACKAGE, ROOT, SOLUTIONS
 
 MANIFEST = load()
 
@@ -24,11 +24,29 @@ def built(tmp_path_factory):
 
 def test_it_holds_no_solution_and_no_instructor_extras(built):
     assert release.leaks(built, MANIFEST) == []
-    for absent in ("solutions", "grader", "devtests", "tools", ".ci", *release.MAINTAINERS_ONLY):
-        assert not (built / absent).exists(), absent
-    readme = (built / "README.md").read_text()
-    assert "## For instructors" not in readme and "IMPL=solutions" not in readme and "make test-step1" in readme
-    assert "instructors-only" not in readme
+    absent = ("solutions", "grader", "devtests", "tools", ".ci", "docs/instructors.md", "docs/maintainers.md")
+    for name in (*absent, *release.MAINTAINERS_ONLY):
+        assert not (built / name).exists(), name
+
+
+def test_it_ships_the_readme_unchanged_and_the_readme_needs_nothing_it_leaves_out(built):
+    shipped = (built / "README.md").read_bytes()
+    assert shipped == (ROOT / "README.md").read_bytes()
+    readme = shipped.decode()
+    assert "make test-step1" in readme
+    # nothing that needs the reference, the grader or the staff's guides as a thing to run or open
+    for pointer in ("solutions/", "IMPL=solutions", "--impl solutions", "python -m grader", "grader/", "make grade"):
+        assert pointer not in readme, pointer
+    for link in re.findall(r"\]\(([^)#\s]+)[^)]*\)", readme):
+        if not link.startswith(("http://", "https://")):
+            assert (built / link).exists(), f"README.md links to {link}, which the release does not hold"
+
+
+def test_it_ships_exactly_the_pictures_the_readme_shows(built):
+    shown = set(release.readme_pictures((ROOT / "README.md").read_text()))
+    shipped = {str(p.relative_to(built)) for p in (built / "docs").rglob("*") if p.is_file()}
+    assert shown and shipped == shown
+    assert "docs/images/class_report.png" not in shipped  # the instructors' picture of a class
 
 
 def test_the_leak_check_would_see_a_solution(built, tmp_path):

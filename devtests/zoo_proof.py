@@ -58,7 +58,7 @@ def local_suites(package: Path, scratch: Path, steps: list[int] | None = None) -
 def seed_scores(package: Path) -> list[dict[int, Fraction]]:
     """The package's step scores under every seed of SEEDS, judged as the grader judges, in this process
     (the seed-free deep chain runs once)."""
-    memo: dict = {}
+    memo: dict[str, object] = {}
     return [scores(grade_in_process(package, seed, memo=memo)) for seed in SEEDS]
 
 
@@ -66,7 +66,9 @@ def _ids(record: Record, step: int | None = None) -> set[str]:
     return {bug for s in record.steps if step is None or s.number == step for v in s.verdicts for bug in v.bugs}
 
 
-def prove_bug(entry: Bug, local: dict[int, StepResult], record: Record | None, stable: list[dict]) -> list[str]:
+def prove_bug(
+    entry: Bug, local: dict[int, StepResult], record: Record | None, stable: list[dict[int, Fraction]]
+) -> list[str]:
     full = {s.number: Fraction(s.points) for s in load().steps}
     problems = []
     own = local[entry.step]
@@ -120,8 +122,8 @@ def prove(folder: Path, jobs: int = 2) -> tuple[dict[str, list[str]], dict[str, 
     packages: dict[str, Path] = {}
     for entry in zoo:
         packages[entry.id] = with_bugs(folder / "zoo" / entry.id, [entry])
-    for entry in right:
-        packages[entry.id] = written_another_way(folder / "right" / entry.id, entry)
+    for answer in right:
+        packages[answer.id] = written_another_way(folder / "right" / answer.id, answer)
     names = dict(zip(packages, safe_names([p.parent for p in packages.values()])))
 
     out = folder / "grades"
@@ -155,11 +157,11 @@ def prove(folder: Path, jobs: int = 2) -> tuple[dict[str, list[str]], dict[str, 
         figures["stable"] += not any("seed" in p for p in found)
         if found:
             problems[entry.id] = found
-    for entry in right:
-        found = prove_right(entry, local[entry.id], load_record(out / names[entry.id] / "record.json"))
+    for answer in right:
+        found = prove_right(answer, local[answer.id], load_record(out / names[answer.id] / "record.json"))
         figures["right passes"] += not found
         if found:
-            problems[entry.id] = found
+            problems[answer.id] = found
     return problems, figures
 
 

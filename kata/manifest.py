@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from kata.paths import MANIFEST
 
@@ -94,7 +95,7 @@ def _function(entry: object, task: str, where: str) -> Function:
     return Function(name=name, task=own_task or task.format(name=_display(name)))
 
 
-def _step(raw: dict, index: int) -> Step:
+def _step(raw: dict[str, Any], index: int) -> Step:
     where = f"kata.toml, step #{index + 1}"
     try:
         number = int(raw["number"])

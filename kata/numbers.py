@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeGuard
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,16 @@ CONVERGED = Tolerance(rel=0.0, abs=0.05)
 DISTINCT = Tolerance(rel=1e-3, abs=1e-4)
 
 
-def is_real(x: object) -> bool:
+def is_real(x: object) -> TypeGuard[float]:
     """True for a finite int or float of exactly those types (bool, subclasses and NaN are not)."""
-    return type(x) in (int, float) and math.isfinite(x)
+    return (type(x) is int or type(x) is float) and math.isfinite(x)
 
 
 def close(expected: object, got: object, tolerance: Tolerance = EXACT) -> bool:
     """Combined relative + absolute closeness; False whenever either side is not a finite real."""
     if not (is_real(expected) and is_real(got)):
         return False
-    return abs(got - expected) <= tolerance.allowed(expected)  # type: ignore[operator]
+    return abs(got - expected) <= tolerance.allowed(expected)
 
 
 def show(x: object) -> str:

@@ -1,8 +1,9 @@
 """make student-release: the repository as students should receive it in a graded course.
 
 Kept: the stubs (exercises/), the suites (tests/), the tooling (kata/), the manifest, the Makefile,
-the student parts of the README, the requirements, the pictures. Left out: solutions/, the grader
-and its bug zoo, the repository's own tests, the benchmarks, CI. Added:
+README.md unchanged (it is the student's page), the requirements, and the pictures README.md shows.
+Left out: solutions/, the grader and its bug zoo, the repository's own tests, the maintainers' tools,
+CI, and the rest of docs/ (the instructors' and maintainers' guides and their pictures). Added:
     tests/expected.json          the reference's results on the public checks (the suites need them)
     kata/templates/*.py          the untouched stubs, for make reset
     .github/workflows/classroom.yml   GitHub Classroom autograding, one graded test per step
@@ -35,6 +36,7 @@ MAINTAINER_MODULES = ("exercises.py", "ladder.py", "release.py")  # kata modules
 MAINTAINERS_ONLY = [*(f"kata/{name}" for name in MAINTAINER_MODULES), "kata/oracle"]
 KEEP = [
     "kata.toml",
+    "README.md",
     "Makefile",
     "pyproject.toml",
     ".gitignore",
@@ -43,14 +45,17 @@ KEEP = [
     "exercises",
     "tests",
     "kata",
-    "docs/images",
 ]
-INSTRUCTORS_ONLY = re.compile(r"<!-- instructors-only -->.*?<!-- end instructors-only -->\n?", re.S)
-REFERENCE_ONLY = ("IMPL=solutions", "--impl solutions")  # README lines that need solutions/, dropped
+PICTURE = re.compile(r"\]\((docs/images/[^)\s]+)\)")  # a Markdown image or link into docs/images/
 REFERENCE = "micrograd_release_reference"
 
 
-def record_expectations(seed: int = PUBLIC_SEED) -> dict:
+def readme_pictures(readme: str) -> list[str]:
+    """The files of docs/images/ that README.md shows: the release ships those, and no other."""
+    return sorted(set(PICTURE.findall(readme)))
+
+
+def record_expectations(seed: int = PUBLIC_SEED) -> dict[str, object]:
     """The public cases of every step and what a right implementation gives on them (the oracle's
     expectation for the reference's own observation), as data: the release has no oracle."""
     reference = load_reference(REFERENCE)
@@ -155,7 +160,11 @@ def build(out: Path, manifest: Manifest | None = None) -> Path:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
-    for name in KEEP:
+    pictures = readme_pictures((ROOT / "README.md").read_text(encoding="utf-8"))
+    absent = [name for name in pictures if not (ROOT / name).is_file()]
+    if absent:
+        raise FileNotFoundError(f"README.md shows pictures that do not exist: {', '.join(absent)}")
+    for name in [*KEEP, *pictures]:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, out / name, ignore=ignore)
@@ -168,9 +177,6 @@ def build(out: Path, manifest: Manifest | None = None) -> Path:
             shutil.rmtree(target)
         else:
             target.unlink()
-    readme = INSTRUCTORS_ONLY.sub("", (ROOT / "README.md").read_text(encoding="utf-8"))
-    readme = "".join(line for line in readme.splitlines(keepends=True) if not any(r in line for r in REFERENCE_ONLY))
-    (out / "README.md").write_text(readme, encoding="utf-8")
     (out / "tests" / "expected.json").write_text(json.dumps(record_expectations(), indent=None) + "\n")
     generator.write(generator.build(SOLUTIONS / PACKAGE, manifest), out / "kata" / "templates")
     workflow = out / ".github" / "workflows" / "classroom.yml"
@@ -184,7 +190,7 @@ def build(out: Path, manifest: Manifest | None = None) -> Path:
     return out
 
 
-def self_test(folder: Path) -> subprocess.CompletedProcess:
+def self_test(folder: Path) -> subprocess.CompletedProcess[str]:
     """Run the release's own self test (python -m kata selftest) inside it."""
     return subprocess.run(
         [sys.executable, "-m", "kata", "selftest"], cwd=folder, capture_output=True, text=True, timeout=600

@@ -1,5 +1,5 @@
 # nbgrader's configuration for the micrograd kata course (this folder is the course root).
-# Build the notebooks with `make notebooks`; see README.md, "Teaching in Jupyter with nbgrader".
+# Build the notebooks with `make notebooks`; see docs/instructors.md, "Two ways to run a course".
 
 c = get_config()  # noqa: F821 - nbgrader provides it
 
