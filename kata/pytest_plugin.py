@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from kata.checks.core import CheckFailed, run_in_process, run_with_expected
-from kata.observe import Implementation, describe_exception, explain
+from kata.messages import IMPORT_ERRORS, UNREADABLE, did_you_mean, explain, stub_left_in_place
+from kata.observe import Implementation, describe_exception, representative
 from kata.observe import reference as load_reference
 from kata.paths import EXPECTED, PACKAGE, has_reference, implementation_dir
 
@@ -143,6 +144,7 @@ class JsonReport:
         self.handle = handle
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.steps: dict[str, int | None] = {}
+        self.errors: dict[str, dict] = {}  # nodeid -> the student's exception (type, file, line, ...)
 
     def write(self, record: dict) -> None:
         self.handle.write(json.dumps(record) + "\n")
@@ -158,23 +160,29 @@ class JsonReport:
         if getattr(report, "kata_todo", None):
             outcome, message = "todo", report.kata_todo
         elif report.failed:
-            outcome, message = "failed", str(report.longrepr)[:4000]
+            outcome, message = "failed", getattr(report, "kata_message", None) or str(report.longrepr)[:4000]
         elif report.skipped and outcome == "passed":
             outcome = "skipped"
         self.outcomes[report.nodeid] = (outcome, message)
+        if getattr(report, "kata_error", None):
+            self.errors[report.nodeid] = report.kata_error
         if report.when == "teardown":
-            self.write(
-                {
-                    "event": "end",
-                    "nodeid": report.nodeid,
-                    "step": self.steps.get(report.nodeid),
-                    "outcome": outcome,
-                    "message": message,
-                }
-            )
+            record = {
+                "event": "end",
+                "nodeid": report.nodeid,
+                "step": self.steps.get(report.nodeid),
+                "outcome": outcome,
+                "message": message,
+            }
+            if report.nodeid in self.errors:
+                record["error"] = self.errors[report.nodeid]
+            self.write(record)
 
     def close(self) -> None:
         self.handle.close()
+
+
+_SHOWN = pytest.StashKey[set]()  # the unreadable files already explained in full in this run
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -184,13 +192,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     if call.excinfo is None or call.when != "call":
         return None
     error = call.excinfo.value
-    info = describe_exception(error, item.config.stash[_IMPL] / PACKAGE)
+    package = item.config.stash[_IMPL] / PACKAGE
+    info = describe_exception(error, package)
+    message = None  # the text of the JSON report, when it differs from what the terminal shows
+    repeat = False
     if "stub_step" in info:
-        longrepr = f"TODO {info['message']}"
+        todo = stub_left_in_place(package, info) or info["message"]
+        longrepr = f"TODO {todo}"
     elif isinstance(error, CheckFailed):
         longrepr = str(error)
     elif "file" in info or info["type"] in ("MissingName", "RecursionError"):
-        longrepr = explain(info)
+        suggestion = did_you_mean(representative(error))
+        if suggestion and suggestion not in info["message"]:
+            info["message"] = f"{info['message']}. {suggestion}"
+        longrepr = message = explain(info)
+        if info["type"] in UNREADABLE + IMPORT_ERRORS:
+            shown = item.config.stash.setdefault(_SHOWN, set())
+            key = (info["type"], info.get("file"), info.get("line"), info["message"])
+            repeat = key in shown  # said in full once per run: Python cannot read the file, so no check runs
+            shown.add(key)
     else:
         return None  # an ordinary failure: pytest's report, with its traceback
     report = pytest.TestReport(
@@ -206,17 +226,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
         user_properties=item.user_properties,
     )
     if "stub_step" in info:
-        report.kata_todo = info["message"]  # type: ignore[attr-defined]
+        report.kata_todo = todo  # type: ignore[attr-defined]
+    elif "file" in info or info["type"] in ("MissingName", "RecursionError"):
+        report.kata_message = message  # type: ignore[attr-defined]
+        report.kata_repeat = repeat  # type: ignore[attr-defined]
+        report.kata_error = {k: info[k] for k in ("type", "message", "file", "line", "function") if k in info}  # type: ignore[attr-defined]
     return report
+
+
+CANNOT_RUN = "cannot run"  # the category of the checks stopped by an error already shown in full
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     if getattr(report, "kata_todo", None) and report.when == "call":
         return "todo", "T", ("TODO", {"yellow": True})
+    if getattr(report, "kata_repeat", False) and report.when == "call":
+        return CANNOT_RUN, "F", ("FAILED", {"red": True})
     return None
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    repeated = terminalreporter.stats.get(CANNOT_RUN, [])
+    if repeated:
+        first = repeated[0].kata_message.splitlines()[0]
+        terminalreporter.section("the same error stopped more checks", sep="-", red=True)
+        terminalreporter.write_line(f"{len(repeated)} more check(s) could not run because of the error shown above:")
+        terminalreporter.write_line(f"    {first}")
     todo = terminalreporter.stats.get("todo", [])
     if not todo:
         return
