@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     test = commands.add_parser("test", help="run a step's suite (make test-stepN)")
     test.add_argument("step", nargs="?", help="a step number, or 'all'")
     test.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a folder with micrograd/")
-    test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    test.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after -- (e.g. -- -k mul)")
     test.set_defaults(run=cmd_test)
 
     ex = commands.add_parser("exercises", help="generate exercises/ from solutions/")
@@ -452,11 +452,15 @@ def main(argv: list[str] | None = None) -> int:
     table = commands.add_parser("steps-table", help="print the README's steps table, made from kata.toml")
     table.set_defaults(run=cmd_steps_table)
 
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    extra = argv[argv.index("--") + 1 :] if "--" in argv else []  # for pytest, untouched by argparse
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    if hasattr(args, "pytest_args"):
+        args.pytest_args = [*args.pytest_args, *extra]
     if args.command in NEEDS_TEST_TOOLS:
         from kata import deps
 
-        problem = deps.problem("student", " ".join(sys.argv[1:]) if argv is None else " ".join(argv))
+        problem = deps.problem("student", " ".join(argv))
         if problem:
             print(problem, file=sys.stderr)
             return 2

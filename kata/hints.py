@@ -20,9 +20,10 @@ from functools import cache
 from pathlib import Path
 
 from kata.manifest import Function, ManifestError, Step
-from kata.paths import MANIFEST, ROOT
+from kata.paths import MANIFEST
+from kata.runner import STATE as STATE_DIR
 
-STATE = ROOT / ".kata" / "hints.json"
+STATE = STATE_DIR / "hints.json"
 LEVELS = ("a nudge", "a pointer", "nearly the answer")
 
 

@@ -7,13 +7,14 @@ can never disagree with `make test-stepN`.
 from __future__ import annotations
 
 from kata.manifest import Manifest, Step
-from kata.runner import StepResult, run_steps
+from kata.runner import StepResult, run_in_parallel
 
 WIDTH = 20
 
 
-def run_all(manifest: Manifest, impl: str) -> list[StepResult]:
-    return run_steps(list(manifest.steps), impl=impl, capture=True)
+def run_all(manifest: Manifest, impl: str, jobs: int = 2) -> list[StepResult]:
+    """Every step's suite: two children at once where there are two cores, each running its share."""
+    return run_in_parallel(list(manifest.steps), impl=impl, jobs=jobs)
 
 
 def bar(done: float, total: float, width: int = WIDTH) -> str:

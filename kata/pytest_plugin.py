@@ -145,6 +145,7 @@ class JsonReport:
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.steps: dict[str, int | None] = {}
         self.errors: dict[str, dict] = {}  # nodeid -> the student's exception (type, file, line, ...)
+        self.durations: dict[str, float] = {}  # nodeid -> seconds of its setup, call and teardown so far
 
     def write(self, record: dict) -> None:
         self.handle.write(json.dumps(record) + "\n")
@@ -166,6 +167,7 @@ class JsonReport:
         self.outcomes[report.nodeid] = (outcome, message)
         if getattr(report, "kata_error", None):
             self.errors[report.nodeid] = report.kata_error
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         if report.when == "teardown":
             record = {
                 "event": "end",
@@ -173,6 +175,7 @@ class JsonReport:
                 "step": self.steps.get(report.nodeid),
                 "outcome": outcome,
                 "message": message,
+                "seconds": round(self.durations.pop(report.nodeid, 0.0), 4),
             }
             if report.nodeid in self.errors:
                 record["error"] = self.errors[report.nodeid]

@@ -31,7 +31,7 @@ from kata.paths import PACKAGE, ROOT, implementation_dir
 
 STARTUP_MARGIN = 15.0  # seconds for the interpreter, pytest and collection, on a slow laptop
 RESUMES = 3  # after a hang, the tests not yet run get this many fresh children at most
-STATE = ROOT / ".kata"
+STATE = Path(os.environ.get("KATA_STATE") or ROOT / ".kata")  # the local state: last verdicts, examples, hints
 SHRINK_SHARE = 0.2  # of a step's budget: what Hypothesis may spend shrinking one failing example
 
 
@@ -51,6 +51,7 @@ class StepResult:
     first_todo: str = ""
     stack: TimeoutStack | None = None  # where the hung test was when it was stopped
     problems: list[dict] = field(default_factory=list)  # the student's exceptions: type, file, line, ...
+    check_seconds: float = 0.0  # the time its checks took (without pytest's start-up)
 
     @property
     def total(self) -> int:
@@ -133,6 +134,7 @@ def run_steps(
     env: dict | None = None,
     out: TextIO | None = None,
     launcher: Launcher | None = None,
+    record: bool = True,
 ) -> list[StepResult]:
     """Run the suites of several steps in one child (more after a hang); one result per step."""
     results = [StepResult(step) for step in steps]
@@ -194,6 +196,34 @@ def run_steps(
             result.returncode = returncode or 1
         else:
             result.returncode = 0 if (not result.failed and not result.todo and not result.hung) else 1
+    if record:
+        record_state(results, impl)
+    return results
+
+
+def run_in_parallel(
+    steps: list[Step], impl: str = "exercises", jobs: int = 2, env: dict | None = None
+) -> list[StepResult]:
+    """run_steps in `jobs` children at once (make progress on a machine with cores to spare), the
+    steps shared out by how long their checks took last time; results in the steps' order."""
+    jobs = max(1, min(jobs, len(steps), os.cpu_count() or 1))
+    if jobs == 1:
+        return run_steps(steps, impl=impl, capture=True, env=env)
+    recorded = last_state(impl)
+    weight = {s.number: float(recorded.get(s.number, {}).get("seconds", 0.5)) + 0.05 for s in steps}
+    groups: list[list[Step]] = [[] for _ in range(jobs)]
+    for step in sorted(steps, key=lambda s: -weight[s.number]):
+        min(groups, key=lambda g: sum(weight[s.number] for s in g)).append(step)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(jobs) as pool:
+        parts = list(
+            pool.map(
+                lambda group: run_steps(sorted(group, key=lambda s: s.number), impl=impl, env=env, record=False), groups
+            )
+        )
+    by_number = {r.step.number: r for part in parts for r in part}
+    results = [by_number[s.number] for s in steps]
     record_state(results, impl)
     return results
 
@@ -380,6 +410,8 @@ def _fold(records: list[dict], result: StepResult) -> None:
             result.messages[record["nodeid"]] = record.get("message", "")
         if isinstance(record.get("error"), dict):
             result.problems.append(record["error"])
+        if isinstance(record.get("seconds"), int | float):
+            result.check_seconds += record["seconds"]
     mine = [r for r in records if r.get("step") in (None, result.step.number)]
     hung = _unfinished(mine)
     result.hung = hung[0] if hung else ""
@@ -477,6 +509,7 @@ def record_state(results: list[StepResult], impl: str) -> None:
             "state": result.state,
             "failing": failing[:50],
             "problems": result.problems[:5],
+            "seconds": round(result.check_seconds, 3),
             "when": time.time(),
         }
     with contextlib.suppress(OSError):
