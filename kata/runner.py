@@ -12,6 +12,7 @@ Several steps can run in one child (make progress, make test): one start-up inst
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import os
@@ -273,6 +274,7 @@ class Reader(threading.Thread):
         self.process, self.echo = process, echo
         self.chunks: list[str] = []
         self.shown = 0
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a chunk may end mid-character
 
     def run(self) -> None:
         stream = self.process.stdout
@@ -285,8 +287,9 @@ class Reader(threading.Thread):
                 break
             if not data:
                 break
-            self.chunks.append(data.decode("utf-8", errors="replace"))
+            self.chunks.append(self.decoder.decode(data))
             self._show()
+        self.chunks.append(self.decoder.decode(b"", final=True))
         self._show(final=True)
 
     def _show(self, final: bool = False) -> None:
