@@ -235,3 +235,15 @@ def test_make_hides_its_error_line_after_a_verdict_but_keeps_it_for_misuse():
     assert strict.returncode != 0
     missing = subprocess.run(["make", "-s", "test-step"], cwd=ROOT, capture_output=True, text=True)
     assert "which step? make test-step1" in missing.stdout and "invalid literal" not in missing.stdout + missing.stderr
+
+
+def test_setup_makes_the_venv_the_dependency_message_points_to(tmp_path, monkeypatch, capsys):
+    from kata import deps
+
+    empty = tmp_path / "requirements.txt"
+    empty.write_text("# nothing to install: the test must not need the network\n")
+    monkeypatch.setitem(deps.REQUIREMENTS, "student", str(empty))
+    venv = tmp_path / "venv"
+    assert deps.setup(venv=venv) == 0
+    assert deps.venv_python(venv).exists()
+    assert f"{deps.venv_python(venv)} -m kata test 1" in capsys.readouterr().out

@@ -42,6 +42,14 @@ def _quote(path: Path | str) -> str:
     return f'"{path}"' if os.name == "nt" and " " in str(path) else shlex.quote(str(path))
 
 
+def _shown(path: Path) -> Path:
+    """A path as the student types it: relative to the repository root when it is inside it."""
+    try:
+        return path.relative_to(ROOT)
+    except ValueError:
+        return path
+
+
 def fix_command(group: str = "student") -> str:
     """The one command that installs what is missing into the environment this command should run in."""
     if in_virtualenv():
@@ -51,7 +59,7 @@ def fix_command(group: str = "student") -> str:
 
 def problem(group: str = "student", command: str = "") -> str:
     """'' when this Python has the group's packages; else what is missing and how to fix it."""
-    absent = missing(STUDENT if group == "student" else {**STUDENT, **PLOTS})
+    absent = missing(STUDENT if group == "student" else PLOTS)
     if not absent:
         return ""
     what = "the checks" if group == "student" else "the pictures"
@@ -62,7 +70,7 @@ def problem(group: str = "student", command: str = "") -> str:
     if not in_virtualenv():
         lines.append(
             f"  (it creates .venv/ and installs the pinned versions there; then run: "
-            f"{_quote(venv_python().relative_to(ROOT))} -m kata {command or 'progress'})"
+            f"{_quote(_shown(venv_python()))} -m kata {command or 'progress'})"
         )
     return "\n".join(lines)
 
@@ -90,5 +98,5 @@ def setup(plots: bool = False, venv: Path = VENV) -> int:
         if done.returncode != 0:
             print(f"error: pip could not install {REQUIREMENTS[group]} (see its message above).", file=sys.stderr)
             return 1
-    print(f"ready. Run the kata with that Python:  {_quote(python.relative_to(ROOT))} -m kata test 1")
+    print(f"ready. Run the kata with that Python:  {_quote(_shown(python))} -m kata test 1")
     return 0

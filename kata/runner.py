@@ -435,8 +435,8 @@ def summary(result: StepResult, next_step: Step | None = None) -> str:
     counts = f"{result.passed} passed, {result.failed} failing, {result.todo} todo in {result.seconds:.1f} s"
     if result.hung:
         test = result.hung.split("::", 1)[-1] or "a test"
-        lines = [f"{head} TIMED OUT. " + explain_timeout(result.stack, step.number, step.budget, test)[0]]
-        lines += explain_timeout(result.stack, step.number, step.budget, test)[1:]
+        why = explain_timeout(result.stack, step.number, step.budget, test)
+        lines = [f"{head} TIMED OUT. {why[0]}", *why[1:]]
         lines.append(f"  The other checks: {counts}.")
         lines += _failures_before(result)
         return "\n".join(lines)
