@@ -56,10 +56,9 @@ class Watch:
         self.manifest, self.impl, self.out, self.clear, self.interval = manifest, impl, out, clear, interval
         self.folder = implementation_dir(impl) / PACKAGE
         self.steps = list(manifest.steps)
-        env = child_environment(self.steps)
+        self.env = child_environment(self.steps)
         self.current_launcher, self.earlier_launcher = Launcher(), Launcher()
-        self.current_launcher.prepare(env)
-        self.earlier_launcher.prepare(env)
+        self.current_launcher.prepare(self.env)  # the other one starts once the first result is shown
         self.color = ["--color=yes"] if _is_terminal(out) else []
         self.runs = 0
 
@@ -88,6 +87,8 @@ class Watch:
         step = self.steps[index]
         result = self.run([step], self.current_launcher)[0]
         self.show(result)
+        if index:
+            self.earlier_launcher.prepare(self.env)  # ready for the regression check, while the student reads
         if snapshot(self.folder) != seen:
             return index, False  # saved again while it ran: run it again at once
         if not result.done:
