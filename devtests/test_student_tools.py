@@ -3,6 +3,7 @@
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,6 +54,25 @@ def test_progress_points_at_a_failing_check_before_any_todo(tmp_path):
     assert "Next: fix the failing check test_check[derivative" in text and "make test-step1" in text
 
 
+def test_progress_names_the_file_and_line_python_cannot_read(tmp_path):
+    impl = _solved_upto(tmp_path, 5)
+    nn = impl / PACKAGE / "nn.py"
+    lines = nn.read_text().splitlines(keepends=True)
+    line = next(i for i, text in enumerate(lines, start=1) if text.startswith("class Layer(Module):"))
+    nn.write_text("".join(lines).replace("class Layer(Module):", "class Layer(Module)"))
+    text = render(run_all(MANIFEST, str(impl)), MANIFEST, str(impl))
+    assert f"Next: Python cannot load micrograd/nn.py: SyntaxError at line {line}" in text
+
+
+def test_progress_never_says_every_step_passes_when_nothing_ran():
+    from kata.progress import next_action
+    from kata.runner import StepResult
+
+    nothing = [StepResult(step, errors=1, returncode=1) for step in MANIFEST.steps]
+    assert "Every step passes" not in next_action(nothing, MANIFEST)
+    assert "Every step passes" not in next_action([], MANIFEST)
+
+
 # ---- watch -------------------------------------------------------------------------------------------------
 
 
@@ -76,28 +96,56 @@ def _read_until(process: subprocess.Popen, pattern: str, seen: list[str], timeou
     raise AssertionError(f"never saw {pattern!r}; the watch printed:\n{''.join(seen)}")
 
 
-def test_watch_reruns_the_step_when_a_file_is_saved_and_stops_on_ctrl_c(tmp_path):
-    impl = _solved_upto(tmp_path, 0)
-    process = subprocess.Popen(
+def _watch(impl: Path, tmp_path: Path) -> subprocess.Popen:
+    return subprocess.Popen(
         [sys.executable, "-m", "kata", "watch", "--impl", str(impl), "--interval", "0.1", "--no-clear"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env={**os.environ, "KATA_STATE": str(tmp_path / "state")},
     )
+
+
+def test_watch_shows_the_full_result_says_passed_and_moves_on_and_stops_on_ctrl_c(tmp_path):
+    impl = _solved_upto(tmp_path, 0)
+    process = _watch(impl, tmp_path)
     seen: list[str] = []
     try:
+        _read_until(process, r"TODO test_check\[gradient-calls", seen)  # the full result, every todo
         _read_until(process, r"Step 1 \(Finite differences\): 0 passed, 0 failing, 10 todo", seen)
         solved = generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=1)["numeric.py"]
         (impl / PACKAGE / "numeric.py").write_text(solved)  # the student saves step 1
-        _read_until(process, r"change seen, running step 1 again", seen)
-        _read_until(process, r"Step 2 \(The Value graph\): 0 passed", seen)  # step 1 passed: it moved on
+        _read_until(process, r"change seen, running step 1", seen)
+        _read_until(process, r"^step 1 passed\.", seen)
+        _read_until(process, r"moving on to step 2", seen)
+        _read_until(process, r"Step 2 \(The Value graph\): 0 passed", seen)
         os.killpg(process.pid, signal.SIGINT)
         _read_until(process, r"stopped watching", seen)
         assert process.wait(timeout=30) == 0
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_watch_starts_at_the_current_step_and_catches_a_regression_before_moving_on(tmp_path):
+    impl = _solved_upto(tmp_path, 2)
+    process = _watch(impl, tmp_path)
+    seen: list[str] = []
+    try:
+        first = _read_until(process, r"^Step \d \(", seen)  # the first verdict is step 3's, not step 1's
+        assert first.startswith("Step 3 (Local derivatives)"), first
+        solved = generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=3)
+        numeric = impl / PACKAGE / "numeric.py"
+        numeric.write_text(solved["numeric.py"].replace("/ (2 * h)", "/ h"))  # breaks step 1 ...
+        (impl / PACKAGE / "engine.py").write_text(solved["engine.py"])  # ... while step 3 gets done
+        _read_until(process, r"^step 3 passed\.", seen)
+        _read_until(process, r"checking steps 1-2 for regressions", seen)
+        _read_until(process, r"step 1 passed before but does not now .*back to step 1", seen)
+        _read_until(process, r"Step 1 \(Finite differences\): \d+ passed, \d+ failing", seen)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
 
 
 # ---- reset --------------------------------------------------------------------------------------------------
@@ -190,3 +238,106 @@ def test_the_demo_writes_plots_that_decode_and_restores_the_collector(tmp_path, 
     for path in runs[0].files:
         image = matplotlib.image.imread(path)
         assert image.ndim == 3 and image.shape[0] > 200 and image.std() > 0.05  # not blank
+
+
+# ---- make shell, make help, make graph, compare ----------------------------------------------------------
+
+
+def _shell(lines: list[str], impl: str = "solutions") -> str:
+    completed = subprocess.run(
+        [sys.executable, "-m", "kata", "shell", "--impl", impl],
+        cwd=ROOT,
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout + completed.stderr
+
+
+def test_the_shell_imports_the_students_micrograd_and_draws_its_graphs():
+    printed = _shell(
+        [
+            "from micrograd.engine import Value as Imported",
+            "print('same class:', Imported is Value)",
+            "a = Value(2.0, label='a'); b = Value(-3.0, label='b'); c = a * b + a; c.label = 'c'; c.backward()",
+            "print('grad of a:', a.grad)",
+            "draw(c, 'devtest')",
+        ]
+    )
+    assert "your micrograd is " + str(SOLUTIONS / PACKAGE) in printed
+    assert "same class: True" in printed and "grad of a: -2.0" in printed
+    assert "build/shell/devtest.svg" in printed or "data=2.0000 grad=-2.0000" in printed  # svg, or text without dot
+
+
+def test_the_shell_on_the_stubs_shows_the_stub_message():
+    printed = _shell(["Value(1.0)"], impl="exercises")
+    assert "NotImplementedError: Step 2: store data" in printed and "left the kata shell" in printed
+
+
+def test_help_of_a_copy_without_solutions_never_mentions_them(tmp_path):
+    for name in ("Makefile", "kata.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    text = subprocess.run(["make", "-s", "help"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "make test-step1" in text and "make shell" in text
+    assert "solutions" not in text
+    here = subprocess.run(["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "IMPL=solutions" in here
+
+
+def test_graph_and_demo_check_the_engine_before_installing_anything(monkeypatch, capsys):
+    from kata import cli
+    from kata import paths as kata_paths
+
+    dry = subprocess.run(["make", "-n", "graph"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert dry.index("--check") < dry.index("ready-plots")  # the check comes first
+    assert cli.main(["graph", "--check"]) == 1 and cli.main(["demo", "--check"]) == 1
+    said = capsys.readouterr().out
+    assert "not ready for it yet" in said and "Step 2:" in said
+    monkeypatch.setattr(kata_paths, "has_reference", lambda: False)  # as in a student's copy
+    assert cli.main(["graph", "--check"]) == 1
+    assert "solutions" not in capsys.readouterr().out
+    assert cli.main(["graph", "--check", "--impl", "solutions"]) == 0
+
+
+def test_a_passed_step_offers_the_reference_only_where_the_release_ships_it(tmp_path):
+    from kata import reference_notes
+
+    step = MANIFEST.step(4)
+    assert reference_notes.offer(step, tmp_path / "none") == ""
+    written = reference_notes.write(tmp_path, MANIFEST)
+    assert len(written) == len(MANIFEST.steps)
+    notes = tmp_path / "kata" / "reference_notes"
+    text = (notes / "step4.md").read_text()
+    assert "## topological_order" in text and "visited.add(node)" in text and "# all of its inputs" in text
+    assert "python -m kata compare 4" in reference_notes.offer(step, notes)
+    assert "### BEGIN SOLUTION" not in text
+
+
+def test_the_demo_says_how_long_before_it_starts(reference):
+    from kata import demo
+
+    with pytest.raises(NotImplementedError):
+        demo.ready(__import__("kata.cli", fromlist=["_load_impl"])._load_impl("exercises"))
+    estimates = demo.estimate(reference, ["xor", "moons", "sine"])
+    assert set(estimates) == {"xor", "moons", "sine"} and all(s > 0 for s in estimates.values())
+    plan = demo.plan(estimates)
+    assert "moons   100 steps" in plan and "about" in plan
+
+
+def test_the_pictures_use_plain_floats_only_when_they_agree_with_the_engine(reference):
+    import random
+
+    from kata import demo
+
+    random.seed(3)
+    model = reference.nn.MLP(2, [4, 4, 1])
+    fast = demo.plain(model)
+    for x in ([0.3, -0.2], [1.5, 0.7]):
+        assert abs(fast(x) - model(x).data) < 1e-12
+    points = [[0.1, 0.2], [0.3, -0.4]]
+    assert demo.evaluator(model, points, lambda out: None) is not None
+    model.layers[-1].neurons[0].nonlin = True  # a model that is not the contract's shape any more
+    slow = demo.evaluator(model, points, lambda out: None)
+    assert abs(slow([0.5, 0.5]) - model([0.5, 0.5]).data) < 1e-12

@@ -1,19 +1,26 @@
 """make demo: train networks built from YOUR engine, and draw what they learnt.
 
 Three runs, each with a progress bar, each writing a loss curve and a picture of the result
-(matplotlib PNGs in build/demo/):
+(matplotlib PNGs in build/demo/). Before they start, one step of each is timed and the plan is
+printed with how long each part should take on this machine.
     xor     MLP(2, [8, 1]) on XOR with your train(), 150 epochs
-    moons   micrograd's own demo: 100 points of two moons, MLP(2, [16, 16, 1]), hinge loss with
-            L2 regularisation (alpha 1e-4), full batch, learning rate 1.0 - 0.9 k / 100, 100 steps
-    sine    MLP(1, [16, 16, 1]) fitting sin(x) on [-3, 3], learning rate decaying linearly
+    moons   micrograd's own demo, on a smaller network: 100 points of two moons, MLP(2, [8, 8, 1])
+            (micrograd's has 16 neurons per layer: three times the work for the same 100%), hinge
+            loss with L2 regularisation (alpha 1e-4), full batch, your sgd_step with learning rate
+            1.0 - 0.9 k / 100, 100 steps
+    sine    MLP(1, [8, 8, 1]) fitting sin(x) at 20 points of [-3, 3], full batch, 300 epochs of
+            gradient descent with momentum 0.9 (the demo's own update; every gradient is yours)
+The pictures of what was learnt evaluate the trained weights with plain floats (checked against
+your engine on the training points first): a 40 x 40 grid through your engine would cost as much
+as the training.
 
 The garbage collector. Every Value is in a reference cycle (out -> out._backward -> out), so the
 graph of one training step is only freed by Python's cyclic collector, whose full collections
 walk every live object and dominate a run like the moons one. The driver therefore turns the
 automatic collector off while training and, after each step, breaks the cycles of the finished
 graph itself (node._backward = a function that closes over nothing), so reference counting frees
-it at once, with one cheap
-collection now and then for anything left. `--gc default` runs without this, to measure.
+it at once, with one cheap collection now and then for anything left. `--gc default` runs without
+this, to measure.
 """
 
 from __future__ import annotations
@@ -110,8 +117,8 @@ def train_xor(mg: Implementation, finish: Callable, seed: int = 1) -> tuple[Any,
     model = mg.nn.MLP(2, [8, 1])
     xs, ys = mg.data.XOR_INPUTS, mg.data.XOR_TARGETS
     history: list[float] = []
-    bar = Bar("xor", 150)
-    for epoch in range(150):
+    bar = Bar("xor", XOR_EPOCHS)
+    for epoch in range(XOR_EPOCHS):
         history += mg.train.train(model, xs, ys, epochs=1, lr=0.1)  # your train(), one epoch at a time
         bar.update(epoch + 1, history[-1])
     return model, history
@@ -127,10 +134,17 @@ def hinge_loss(mg: Implementation, model: Any, xs: list, ys: list, alpha: float 
     return data_loss + regularisation, accuracy
 
 
-def train_moons(mg: Implementation, finish: Callable, seed: int = 1337, steps: int = 100) -> tuple[Any, list, str]:
+MOONS_SIZES = [8, 8, 1]
+SINE_SIZES, SINE_POINTS, SINE_EPOCHS, SINE_MOMENTUM = [8, 8, 1], 20, 300, 0.9
+XOR_EPOCHS, MOONS_STEPS = 150, 100
+
+
+def train_moons(
+    mg: Implementation, finish: Callable, seed: int = 1337, steps: int = MOONS_STEPS
+) -> tuple[Any, list, str]:
     random.seed(seed)
     xs, ys = mg.data.make_moons(100, noise=0.1, seed=seed)
-    model = mg.nn.MLP(2, [16, 16, 1])
+    model = mg.nn.MLP(2, MOONS_SIZES)
     losses: list[float] = []
     bar = Bar("moons", steps)
     accuracy = 0.0
@@ -145,23 +159,90 @@ def train_moons(mg: Implementation, finish: Callable, seed: int = 1337, steps: i
     return model, losses, f"accuracy {accuracy:.0%}"
 
 
-def train_sine(mg: Implementation, finish: Callable, seed: int = 7, epochs: int = 500) -> tuple[Any, list, list]:
+def sine_points() -> tuple[list[list[float]], list[float]]:
+    xs = [[-3.0 + 6.0 * i / (SINE_POINTS - 1)] for i in range(SINE_POINTS)]
+    return xs, [math.sin(x[0]) for x in xs]
+
+
+def train_sine(
+    mg: Implementation, finish: Callable, seed: int = 7, epochs: int = SINE_EPOCHS
+) -> tuple[Any, list, list]:
     random.seed(seed)
-    xs = [[-3.0 + 6.0 * i / 29] for i in range(30)]
-    ys = [math.sin(x[0]) for x in xs]
-    model = mg.nn.MLP(1, [16, 16, 1])
+    xs, ys = sine_points()
+    model = mg.nn.MLP(1, SINE_SIZES)
+    parameters = model.parameters()
+    velocity = [0.0] * len(parameters)
     losses: list[float] = []
     bar = Bar("sine", epochs)
     for epoch in range(epochs):
-        lr = 0.1 - (0.1 - 0.005) * epoch / epochs  # linear decay
+        lr = 0.05 - (0.05 - 0.005) * epoch / epochs  # linear decay
         loss = mg.train.mse_loss([model(x) for x in xs], ys)
         model.zero_grad()
         loss.backward()
-        mg.train.sgd_step(model.parameters(), lr)
+        for i, p in enumerate(parameters):  # gradient descent with momentum: v = 0.9 v + grad; p -= lr v
+            velocity[i] = SINE_MOMENTUM * velocity[i] + p.grad
+            p.data -= lr * velocity[i]
         losses.append(loss.data)
         finish(loss)
         bar.update(epoch + 1, loss.data)
     return model, losses, xs
+
+
+# ---- Before it starts: is the engine ready, and how long will it take ---------------------------------
+
+
+def ready(mg: Implementation) -> None:
+    """Raise the stub's NotImplementedError if the engine cannot train a network yet (steps 2-6)."""
+    random.seed(0)
+    model = mg.nn.MLP(2, [2, 1])
+    loss = mg.train.mse_loss([model([0.5, -0.5])], [1.0])
+    model.zero_grad()
+    loss.backward()
+    mg.train.sgd_step(model.parameters(), 0.1)
+    mg.train.train(model, [[0.5, -0.5]], [1.0], epochs=1, lr=0.1)
+
+
+def _one_step(mg: Implementation, name: str, finish: Callable) -> None:
+    if name == "xor":
+        model = mg.nn.MLP(2, [8, 1])
+        mg.train.train(model, mg.data.XOR_INPUTS, mg.data.XOR_TARGETS, epochs=1, lr=0.1)
+        return
+    if name == "moons":
+        xs, ys = mg.data.make_moons(100, noise=0.1, seed=1337)
+        model = mg.nn.MLP(2, MOONS_SIZES)
+        loss, _ = hinge_loss(mg, model, xs, ys)
+    else:
+        xs, ys = sine_points()
+        model = mg.nn.MLP(1, SINE_SIZES)
+        loss = mg.train.mse_loss([model(x) for x in xs], ys)
+    model.zero_grad()
+    loss.backward()
+    finish(loss)
+
+
+STEPS = {"xor": XOR_EPOCHS, "moons": MOONS_STEPS, "sine": SINE_EPOCHS}
+UNITS = {"xor": "epochs", "moons": "steps", "sine": "epochs"}
+
+
+def estimate(mg: Implementation, which: list[str], gc_mode: str = "managed") -> dict[str, float]:
+    """Seconds each run should take: one step of it, timed, times its number of steps."""
+    state = random.getstate()
+    found = {}
+    with collector(gc_mode) as finish:
+        for name in which:
+            started = time.perf_counter()
+            _one_step(mg, name, finish)
+            found[name] = (time.perf_counter() - started) * STEPS[name]
+    random.setstate(state)
+    return found
+
+
+def plan(estimates: dict[str, float]) -> str:
+    lines = ["make demo: training with your engine; estimated from one step of each run:"]
+    for name, seconds in estimates.items():
+        lines.append(f"  {name:<6} {STEPS[name]:>4} {UNITS[name]:<7} about {max(1, round(seconds))} s")
+    lines.append(f"  then the pictures (a few seconds); in all about {max(1, round(sum(estimates.values())))} s")
+    return "\n".join(lines)
 
 
 # ---- Pictures ---------------------------------------------------------------------------------------------
@@ -191,20 +272,54 @@ def plot_loss(history: list[float], title: str, path: Path) -> Path:
     return path
 
 
+def plain(model: Any) -> Callable[[list[float]], float] | None:
+    """The trained MLP as a function of plain floats, from its weights (the contract's names: layers,
+    neurons, w, b, nonlin); None if the model does not have that shape."""
+    try:
+        layers = [[([w.data for w in n.w], n.b.data, bool(n.nonlin)) for n in layer.neurons] for layer in model.layers]
+    except (AttributeError, TypeError):
+        return None
+
+    def forward(x: list[float]) -> float:
+        values = list(x)
+        for layer in layers:
+            values = [
+                math.tanh(b + sum(w * v for w, v in zip(ws, values)))
+                if nonlin
+                else b + sum(w * v for w, v in zip(ws, values))
+                for ws, b, nonlin in layer
+            ]
+        return values[0]
+
+    return forward
+
+
+def evaluator(model: Any, xs: list, finish: Callable) -> Callable[[list[float]], float]:
+    """A fast way to evaluate the trained model: plain floats when they agree with your engine on the
+    training points, else your engine itself."""
+
+    def engine(x: list[float]) -> float:
+        out = model(x)
+        value = out.data
+        finish(out)
+        return value
+
+    fast = plain(model)
+    if fast is not None and all(abs(fast(x) - engine(x)) <= 1e-9 * (1 + abs(engine(x))) for x in xs):
+        return fast
+    return engine
+
+
 def plot_boundary(model: Any, xs: list, ys: list, title: str, path: Path, finish: Callable, steps: int = 40) -> Path:
     plt = _pyplot()
+    evaluate = evaluator(model, xs, finish)
     low = [min(x[i] for x in xs) - 0.5 for i in (0, 1)]
     high = [max(x[i] for x in xs) + 0.5 for i in (0, 1)]
     grid_x = [low[0] + (high[0] - low[0]) * i / (steps - 1) for i in range(steps)]
     grid_y = [low[1] + (high[1] - low[1]) * j / (steps - 1) for j in range(steps)]
     scores = []
     for y in grid_y:
-        row = []
-        for x in grid_x:
-            out = model([x, y])
-            row.append(out.data)
-            finish(out)
-        scores.append(row)
+        scores.append([evaluate([x, y]) for x in grid_x])
     figure, axes = plt.subplots(figsize=(4.5, 4), dpi=100)
     axes.contourf(grid_x, grid_y, scores, levels=[-1e9, 0, 1e9], colors=["#f4c7c3", "#c6dbef"], alpha=0.9)
     axes.contour(grid_x, grid_y, scores, levels=[0], colors="k", linewidths=1)
@@ -220,12 +335,9 @@ def plot_boundary(model: Any, xs: list, ys: list, title: str, path: Path, finish
 
 def plot_fit(model: Any, xs: list, title: str, path: Path, finish: Callable) -> Path:
     plt = _pyplot()
+    evaluate = evaluator(model, xs, finish)
     dense = [-3.0 + 6.0 * i / 199 for i in range(200)]
-    predictions = []
-    for x in dense:
-        out = model([x])
-        predictions.append(out.data)
-        finish(out)
+    predictions = [evaluate([x]) for x in dense]
     figure, axes = plt.subplots(figsize=(5, 3.2), dpi=100)
     axes.plot(dense, [math.sin(x) for x in dense], color="0.6", label="sin(x)")
     axes.plot(dense, predictions, color="#d62728", label="your network")
@@ -238,8 +350,15 @@ def plot_fit(model: Any, xs: list, title: str, path: Path, finish: Callable) -> 
     return path
 
 
-def run(mg: Implementation, which: list[str], out: Path = OUT, gc_mode: str = "managed") -> list[Run]:
+def run(
+    mg: Implementation, which: list[str], out: Path = OUT, gc_mode: str = "managed", announce: bool = True
+) -> list[Run]:
+    unknown = [name for name in which if name not in STEPS]
+    if unknown:
+        raise ValueError(f"no demo run is called {', '.join(unknown)}; the runs are {', '.join(STEPS)}")
     out.mkdir(parents=True, exist_ok=True)
+    if announce:
+        print(plan(estimate(mg, which, gc_mode)), flush=True)
     runs = []
     for name in which:
         started = time.perf_counter()

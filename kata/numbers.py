@@ -65,5 +65,10 @@ def show(x: object) -> str:
     if type(x) is int:
         return str(x)
     if isinstance(x, dict) and "not_a_number" in x:
+        if x["not_a_number"] == "NoneType":
+            return "None (no value: did you forget `return`?)"
         return f"{x.get('repr', '?')} (a {x['not_a_number']}, not a number)"
+    if isinstance(x, dict) and isinstance(x.get("raised"), str):
+        name = x["raised"]
+        return f"a{'n' if name[:1] in 'AEIOU' else ''} {name} raised by your code"
     return repr(x)

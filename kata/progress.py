@@ -1,22 +1,20 @@
 """make progress: every step's passed / failing / todo counts, from a real run of every suite.
 
-There is no state file: the table is computed each time from the tests themselves, so it can never
-disagree with `make test-stepN`.
+The table is computed each time from the tests themselves (all steps in one pytest child), so it
+can never disagree with `make test-stepN`.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from kata.manifest import Manifest, Step
-from kata.runner import StepResult, run_step
+from kata.runner import StepResult, run_in_parallel
 
 WIDTH = 20
 
 
 def run_all(manifest: Manifest, impl: str, jobs: int = 2) -> list[StepResult]:
-    with ThreadPoolExecutor(jobs) as pool:
-        return list(pool.map(lambda step: run_step(step, impl=impl, capture=True), manifest.steps))
+    """Every step's suite: two children at once where there are two cores, each running its share."""
+    return run_in_parallel(list(manifest.steps), impl=impl, jobs=jobs)
 
 
 def bar(done: float, total: float, width: int = WIDTH) -> str:
@@ -38,7 +36,18 @@ def next_action(results: list[StepResult], manifest: Manifest) -> str:
         step = result.step
         if result.done:
             continue
-        if result.state in ("timeout", "error"):
+        if result.hung:
+            return (
+                f"Next: step {step.number} ran out of time in {result.hung.split('::', 1)[-1]}; "
+                f"make test-step{step.number} says where it was."
+            )
+        broken = result.unreadable
+        if broken:
+            return (
+                f"Next: Python cannot load micrograd/{broken.get('file', step.file)}: {broken.get('type')} at line "
+                f"{broken.get('line', '?')}: {broken.get('message', '')}. Fix that line first."
+            )
+        if result.state == "error":
             return f"Next: step {step.number} does not run cleanly; run make test-step{step.number} and read the error."
         if result.failed:
             first = next(k for k, m in result.messages.items() if not m.startswith("TODO"))
@@ -51,11 +60,15 @@ def next_action(results: list[StepResult], manifest: Manifest) -> str:
             found = _function_of(manifest, result.first_todo)
             where = f"micrograd/{found[0].file}, {found[1]}" if found else f"micrograd/{step.file}"
             return f"Next: {where}. {result.first_todo}"
-    return "Next: nothing! Every step passes. Try `make demo`, or read kata/catalogue/ for what was checked."
+        return f"Next: step {step.number} is not done; run make test-step{step.number}."
+    if results and all(r.done for r in results):
+        return "Next: nothing! Every step passes. Try `make demo`, or read tests/test_stepN.py for what was checked."
+    return "Next: no step could be run; see the error above."
 
 
-def render(results: list[StepResult], manifest: Manifest, impl: str) -> str:
-    lines = [f"micrograd kata: progress of {impl}/micrograd", ""]
+def render(results: list[StepResult], manifest: Manifest, impl: str, seconds: float = 0.0) -> str:
+    took = f" (every check run, in {seconds:.1f} s)" if seconds else ""
+    lines = [f"micrograd kata: progress of {impl}/micrograd{took}", ""]
     lines.append(f"{'step':>4}  {'title':<38} {'passed':>6} {'failing':>7} {'todo':>5}  {'':<{WIDTH + 2}}  state")
     for result in results:
         step = result.step

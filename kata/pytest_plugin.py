@@ -24,9 +24,9 @@ import pytest
 from kata.catalogue import Case, expectation, has_oracle
 from kata.catalogue.core import failure_text
 from kata.catalogue.verdicts import Outcome, of_error, of_result
-from kata.harness.observe import Implementation, describe_exception, register_package
+from kata.harness.observe import Implementation, describe_exception, register_package, representative
 from kata.harness.probes import ON_KATA_ENGINE, PROBES
-from kata.observe import explain
+from kata.messages import IMPORT_ERRORS, UNREADABLE, did_you_mean, explain, stub_left_in_place
 from kata.paths import PACKAGE, implementation_dir
 
 KATA_ENGINE_PACKAGE = "micrograd_on_kata_engine"
@@ -247,6 +247,8 @@ class JsonReport:
         self.handle = handle
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.steps: dict[str, int | None] = {}
+        self.errors: dict[str, dict] = {}  # nodeid -> the student's exception (type, file, line, ...)
+        self.durations: dict[str, float] = {}  # nodeid -> seconds of its setup, call and teardown so far
 
     def write(self, record: dict) -> None:
         self.handle.write(json.dumps(record) + "\n")
@@ -264,23 +266,31 @@ class JsonReport:
         elif getattr(report, "kata_blocked", None):
             outcome, message = "blocked", report.kata_blocked
         elif report.failed:
-            outcome, message = "failed", str(report.longrepr)[:4000]
+            outcome, message = "failed", getattr(report, "kata_message", None) or str(report.longrepr)[:4000]
         elif report.skipped and outcome == "passed":
             outcome = "skipped"
         self.outcomes[report.nodeid] = (outcome, message)
+        if getattr(report, "kata_error", None):
+            self.errors[report.nodeid] = report.kata_error
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         if report.when == "teardown":
-            self.write(
-                {
-                    "event": "end",
-                    "nodeid": report.nodeid,
-                    "step": self.steps.get(report.nodeid),
-                    "outcome": outcome,
-                    "message": message,
-                }
-            )
+            record = {
+                "event": "end",
+                "nodeid": report.nodeid,
+                "step": self.steps.get(report.nodeid),
+                "outcome": outcome,
+                "message": message,
+                "seconds": round(self.durations.pop(report.nodeid, 0.0), 4),
+            }
+            if report.nodeid in self.errors:
+                record["error"] = self.errors[report.nodeid]
+            self.write(record)
 
     def close(self) -> None:
         self.handle.close()
+
+
+_SHOWN = pytest.StashKey[set]()  # the unreadable files already explained in full in this run
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -290,15 +300,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     if call.excinfo is None or call.when != "call":
         return None
     error = call.excinfo.value
-    info = describe_exception(error, item.config.stash[_IMPL] / PACKAGE)
+    package = item.config.stash[_IMPL] / PACKAGE
+    info = describe_exception(error, package)
+    message = None  # the text of the JSON report, when it differs from what the terminal shows
+    repeat = False
     if isinstance(error, Blocked):
         longrepr = str(error)
     elif "stub_step" in info:
-        longrepr = f"TODO {info['message']}"
+        todo = stub_left_in_place(package, info) or info["message"]
+        longrepr = f"TODO {todo}"
     elif isinstance(error, CheckFailed):
         longrepr = str(error)
     elif "file" in info or info["type"] in ("MissingName", "RecursionError"):
-        longrepr = explain(info)
+        suggestion = did_you_mean(representative(error))
+        if suggestion and suggestion not in info["message"]:
+            info["message"] = f"{info['message']}. {suggestion}"
+        longrepr = message = explain(info)
+        if info["type"] in UNREADABLE + IMPORT_ERRORS:
+            shown = item.config.stash.setdefault(_SHOWN, set())
+            key = (info["type"], info.get("file"), info.get("line"), info["message"])
+            repeat = key in shown  # said in full once per run: Python cannot read the file, so no check runs
+            shown.add(key)
     else:
         return None  # an ordinary failure: pytest's report, with its traceback
     report = pytest.TestReport(
@@ -316,8 +338,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
     if isinstance(error, Blocked):
         report.kata_blocked = str(error)  # type: ignore[attr-defined]
     elif "stub_step" in info:
-        report.kata_todo = info["message"]  # type: ignore[attr-defined]
+        report.kata_todo = todo  # type: ignore[attr-defined]
+    elif "file" in info or info["type"] in ("MissingName", "RecursionError"):
+        report.kata_message = message  # type: ignore[attr-defined]
+        report.kata_repeat = repeat  # type: ignore[attr-defined]
+        report.kata_error = {k: info[k] for k in ("type", "message", "file", "line", "function") if k in info}  # type: ignore[attr-defined]
     return report
+
+
+CANNOT_RUN = "cannot run"  # the category of the checks stopped by an error already shown in full
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
@@ -325,6 +354,8 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
         return "todo", "T", ("TODO", {"yellow": True})
     if getattr(report, "kata_blocked", None) and report.when == "call":
         return "blocked", "B", ("BLOCKED", {"cyan": True})
+    if getattr(report, "kata_repeat", False) and report.when == "call":
+        return CANNOT_RUN, "F", ("FAILED", {"red": True})
     return None
 
 
@@ -335,6 +366,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         for report in blocked:
             name = report.nodeid.split("::", 1)[-1]
             terminalreporter.write_line(f"BLOCKED {name}: {report.kata_blocked.splitlines()[0]}")
+    repeated = terminalreporter.stats.get(CANNOT_RUN, [])
+    if repeated:
+        first = repeated[0].kata_message.splitlines()[0]
+        terminalreporter.section("the same error stopped more checks", sep="-", red=True)
+        terminalreporter.write_line(f"{len(repeated)} more check(s) could not run because of the error shown above:")
+        terminalreporter.write_line(f"    {first}")
     todo = terminalreporter.stats.get("todo", [])
     if not todo:
         return

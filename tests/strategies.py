@@ -1,18 +1,47 @@
 """Hypothesis profiles for the step suites (the random cases themselves: tests/random_cases.py).
 
-Profiles (choose with KATA_HYPOTHESIS=dev|grade; `make check` uses grade):
-    dev    random examples on every run, to find what the fixed cases miss
-    grade  derandomized: the same examples on every run, no database, no deadline
-    quick  like grade, 5 examples, no shrinking (the bug zoo's proof needs verdicts, not minimal examples)
+Profiles (choose with KATA_HYPOTHESIS=student|grade|dev):
+    student  what `make test-stepN` / `python -m kata test N` use (the runner sets it): a bounded
+             search (25 examples, one failure reported, no explain phase), an example database
+             under .kata/ so a failing example is replayed first on the next run; the runner's
+             launcher seeds each test's examples by its name, so the same code gets the same
+             examples, and the same verdict, on every run
+    grade    derandomized: the same examples on every run, no database, no deadline (make check,
+             the zoo, GitHub Classroom)
+    dev      random examples on every run, to find what the fixed cases miss (a plain `pytest`)
+    quick    like grade, 5 examples and no shrinking: for proofs that need verdicts, not minimal examples
+             (the bug zoo's own-step runs)
+Every profile has no deadline (a busy machine must not fail a check) and a bounded shrink: at most
+MAX_SHRINKS shrinks, for at most KATA_SHRINK_SECONDS (the runner gives it a share of the step's
+budget), so a failing example is reported while it is still being simplified rather than never.
 Hypothesis would load its own "ci" profile whenever a CI variable is set; loading ours
 explicitly keeps local and CI runs the same.
 """
 
 import os
+from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.internal.conjecture import engine as _engine
+
+MAX_SHRINKS = 100
+EXAMPLES = Path(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY", ".kata/hypothesis")) / "examples"
+
+# Hypothesis documents both limits as settable; its defaults are 500 shrinks and 300 s.
+_engine.MAX_SHRINKS = MAX_SHRINKS
+_engine.MAX_SHRINKING_SECONDS = float(os.environ.get("KATA_SHRINK_SECONDS", "2"))
 
 settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "student",
+    max_examples=25,
+    deadline=None,
+    database=DirectoryBasedExampleDatabase(str(EXAMPLES)),
+    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+    report_multiple_bugs=False,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.register_profile(
     "grade",
     max_examples=25,
@@ -22,7 +51,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-# quick: a few examples and no shrinking, for proofs that only need a verdict (the zoo's own-step runs)
 settings.register_profile(
     "quick",
     max_examples=5,

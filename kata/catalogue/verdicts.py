@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kata.catalogue.core import Case, Problem, blocked, looks_like
-from kata.observe import explain
+from kata.messages import explain
 
 
 @dataclass
