@@ -96,16 +96,17 @@ def backward_order(args: dict, expectation: dict, got: dict) -> list[Problem]:
     reachable = set(expectation["reachable"])
     root = len(inputs) - 1
     ran = [c[0] for c in calls if isinstance(c, list) and len(c) == 2 and isinstance(c[0], int)]
+    graph = Problem("\n".join(["the graph (inputs before outputs):", *(f"  {line}" for line in listing(spec))]))
     own = got.get("topological_order of a copy")
     if isinstance(own, dict) and isinstance(own.get("items"), list) and order_problems(spec, expectation, own):
         listed = [k for k in own["items"] if isinstance(k, int) and k >= first]
         if [k for k in ran if k >= first] == listed[::-1]:  # backward() follows the student's own, wrong, order
             return [
+                graph,
                 Problem("backward() ran the closures in the reverse of your topological_order, which is wrong here:"),
                 *order_problems(spec, expectation, own),
             ]
     ops = [k for k in ran if k >= first]
-    graph = Problem("\n".join(["the graph (inputs before outputs):", *(f"  {line}" for line in listing(spec))]))
     shown = Problem(f"the closures ran in the order {_shown(spec, ran, got.get('call count', len(ran)))}")
     seeded = next((c[1] for c in calls if isinstance(c, list) and len(c) == 2 and c[0] == root), None)
     if seeded is not None and seeded != 1.0:
