@@ -191,9 +191,10 @@ ifneq ($(wildcard grader/cli.py),)
 grade: $(PLOTS_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
 	@$(PY) -m grader $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
 
-SEED ?= 271828
+# SEED: the grading seed (without one, the tools use kata.toml's grading_seed)
+SEED ?=
 gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
-	@$(PY) -m grader.packaging gradescope --seed $(SEED)
+	@$(PY) -m grader.packaging gradescope $(if $(SEED),--seed $(SEED))
 
 # The Jupyter course: nbgrader/ is the course folder, or any other folder given as COURSE=path.
 # nbgrader runs `alembic` from the venv, so the venv's bin/ goes first on PATH. Each target runs
@@ -207,7 +208,7 @@ notebooks: $(INSTRUCTOR_READY)  ## build COURSE/source/stepN/stepN.ipynb from th
 	@if [ ! -f "$(COURSE)/nbgrader_config.py" ]; then mkdir -p "$(COURSE)" && \
 	  cp nbgrader/nbgrader_config.py "$(COURSE)/nbgrader_config.py" && \
 	  echo "copied nbgrader/nbgrader_config.py into $(COURSE)/"; fi
-	@$(PY) -m grader.notebooks build --seed $(SEED) --course "$(COURSE)"
+	@$(PY) -m grader.notebooks build $(if $(SEED),--seed $(SEED)) --course "$(COURSE)"
 
 nbgrader-release: $(INSTRUCTOR_READY)  ## nbgrader generate_assignment for every step: COURSE/release/
 	@cd "$(COURSE)" || exit 1; for n in $(STEPS); do \

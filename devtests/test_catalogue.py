@@ -9,7 +9,7 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from kata.catalogue import CHECKS, STEPS, judge
+from kata.catalogue import CHECKS, PUBLIC_SEED, STEPS, judge
 from kata.catalogue.bugs import BUGS
 from kata.catalogue.core import compare
 from kata.harness.build import CLOSURE_FORMS, FORMS, build_with_ops
@@ -194,6 +194,6 @@ def test_no_closure_form_has_a_plain_number_operand():
 
 @pytest.mark.parametrize("step", sorted(STEP_MODULES))
 def test_cases_of_the_public_seed_judge_the_reference_right(reference, step):
-    for case in cases(step, 2024):
+    for case in cases(step, PUBLIC_SEED):
         observation = PROBES[case.key](reference, case.args)
         assert judge(case, expectation(case, observation), observation) == [], case.id

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kata import readme
+from kata.lessons import lesson
 from kata.manifest import load
 from kata.paths import ROOT
 from tools import docs
@@ -49,10 +50,15 @@ def test_a_case_that_says_nothing_of_what_it_deserves_is_refused() -> None:
         docs.redteam_page(text)
 
 
-def test_the_steps_table_is_replaced_between_its_markers_and_nowhere_else() -> None:
-    stale = f"before\n{readme.BEGIN}\n| an old table |\n{readme.END}\nafter\n"
-    assert docs.readme_text(stale, MANIFEST) == f"before\n{readme.block(MANIFEST)}\nafter\n"
-    with pytest.raises(ValueError, match="lost the steps table's markers"):
+def test_the_steps_table_and_the_lessons_are_replaced_between_their_markers_and_nowhere_else() -> None:
+    stale = (
+        f"before\n{readme.BEGIN}\n| an old table |\n{readme.END}\nmiddle\n"
+        f"{docs.LESSONS_BEGIN}\nan old lesson\n{docs.LESSONS_END}\nafter\n"
+    )
+    made = docs.readme_text(stale, MANIFEST)
+    assert made == f"before\n{readme.block(MANIFEST)}\nmiddle\n{docs.lessons_block(MANIFEST)}\nafter\n"
+    assert "an old" not in made and lesson(3).strip() in made
+    with pytest.raises(ValueError, match="lost the markers"):
         docs.readme_text("no table here\n", MANIFEST)
 
 

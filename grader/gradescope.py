@@ -54,7 +54,7 @@ def run(root: Path) -> int:
     results = root / "results" / "results.json"
     config = settings()
     try:
-        from grader.cli import main
+        from grader.cli import DEFAULT_SEED, main
         from grader.submissions import safe_names
 
         submission = root / "submission"
@@ -67,7 +67,7 @@ def run(root: Path) -> int:
                 "--jobs",
                 str(config.get("jobs", 1)),
                 "--seed",
-                str(config.get("seed", 271828)),
+                str(config.get("seed", DEFAULT_SEED)),
             ]
             if config.get("timeout"):
                 arguments += ["--timeout", str(config["timeout"])]

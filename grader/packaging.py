@@ -18,6 +18,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from kata.manifest import load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 
 SETUP = """#!/usr/bin/env bash
@@ -71,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.packaging", description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["gradescope"])
     parser.add_argument("--out", type=Path, default=Path("build/gradescope"))
-    parser.add_argument("--seed", type=int, default=271828, help="the grading seed: pick your own, keep it private")
+    parser.add_argument(
+        "--seed", type=int, default=load().grading_seed, help="the grading seed: pick your own, keep it private"
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds per check (default: the manifest's)")
     args = parser.parse_args(argv)
     archive = build_gradescope(args.out, args.seed, args.timeout)

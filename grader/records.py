@@ -17,7 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from grader.grading import StepOutcome
-from kata.paths import ROOT
+from kata.paths import PACKAGE, ROOT
 
 FORMAT = 1
 _UMASK = os.umask(0o022)
@@ -31,7 +31,7 @@ def grader_version() -> str:
         [
             *(ROOT / "grader").glob("*.py"),
             *(ROOT / "kata").rglob("*.py"),
-            *(ROOT / "solutions" / "micrograd").glob("*.py"),
+            *(ROOT / "solutions" / PACKAGE).glob("*.py"),
             ROOT / "kata.toml",
         ]
     )

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.paths import ROOT
+from kata.paths import PACKAGE, ROOT
 
 NOBODY = 65534
 SANDBOX_PYTHON = Path("/opt/python")
@@ -251,7 +251,7 @@ class Sandbox:
         return command
 
     def package_dir(self, job: Path) -> str:
-        return "/submission/micrograd" if self.isolated else str(job / "pkg" / "micrograd")
+        return f"/submission/{PACKAGE}" if self.isolated else str(job / "pkg" / PACKAGE)
 
 
 CHILD = "kata/harness/child.py"  # the child's script, inside the harness folder
@@ -302,7 +302,7 @@ def probe_bwrap(harness: Path) -> tuple[str | None, str]:
 
 
 def _copy_package(source: Path, job: Path) -> None:
-    target = job / "pkg" / "micrograd"
+    target = job / "pkg" / PACKAGE
     target.mkdir(parents=True)
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
@@ -354,6 +354,7 @@ def run_child(
         request = {
             "package_dir": sandbox.package_dir(job),
             "channel": write_end,
+            "package": PACKAGE,
             "reply": reply_read,
             "kata_engine": engine is not None,
             "modules": modules,

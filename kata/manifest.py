@@ -64,6 +64,8 @@ class Manifest:
     package: str
     total_points: int
     steps: tuple[Step, ...]
+    public_seed: int  # draws the public suites' numbers
+    grading_seed: int  # the grader's default seed
 
     def step(self, number: int) -> Step:
         for step in self.steps:
@@ -129,10 +131,15 @@ def parse(text: str) -> Manifest:
     if numbers != list(range(1, len(steps) + 1)):
         raise ManifestError(f"kata.toml: steps must be numbered 1, 2, 3, ... in order; got {numbers}")
     kata = data.get("kata", {})
+    missing = [key for key in ("package", "total_points", "public_seed", "grading_seed") if key not in kata]
+    if missing:
+        raise ManifestError(f"kata.toml: the [kata] table has no {', '.join(missing)}")
     manifest = Manifest(
-        package=str(kata.get("package", "micrograd")),
-        total_points=int(kata.get("total_points", 0)),
+        package=str(kata["package"]),
+        total_points=int(kata["total_points"]),
         steps=steps,
+        public_seed=int(kata["public_seed"]),
+        grading_seed=int(kata["grading_seed"]),
     )
     required = sum(s.points for s in manifest.required)
     if manifest.total_points != required:

@@ -22,8 +22,7 @@ from kata.catalogue.core import failure_text
 from kata.catalogue.verdicts import of_error, of_result
 from kata.harness.observe import Implementation, describe_exception
 from kata.harness.probes import PROBES
-
-PACKAGE = "micrograd"
+from kata.paths import PACKAGE
 
 
 def _package() -> types.ModuleType:

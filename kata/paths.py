@@ -1,5 +1,6 @@
 """Where things are in a checkout of the kata."""
 
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -7,7 +8,8 @@ MANIFEST = ROOT / "kata.toml"
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 TESTS = ROOT / "tests"
-PACKAGE = "micrograd"
+# the package a student writes, as kata.toml names it (read here, before the manifest, which needs these paths)
+PACKAGE: str = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))["kata"]["package"]
 
 EXPECTED = TESTS / "expected.json"  # the reference's observations, in a student release (no solutions/)
 IMPLEMENTATIONS = {"exercises": EXERCISES, "solutions": SOLUTIONS}

@@ -31,5 +31,9 @@ def spec_text(step: Step) -> str:
         lines.append(f"  - {check.title}{weight}: {len(mine)} case(s)")
         if example:
             lines.append(f"    {example.strip()}")
-    lines += ["", f"Run them: make test-step{step.number}   Read them: {step.test_file}"]
+    lines += [
+        "",
+        f"Run them: make test-step{step.number}   Read them: {step.test_file}   "
+        f"The lesson: kata/lessons/step{step.number}.md (README.md, What each step teaches)",
+    ]
     return "\n".join(lines)

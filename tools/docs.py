@@ -24,6 +24,7 @@ from typing import Any
 
 from kata import readme
 from kata.catalogue.bugs import BUGS
+from kata.lessons import lesson
 from kata.manifest import Manifest, load
 from kata.paths import ROOT
 
@@ -201,12 +202,30 @@ def redteam_page(toml_text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+LESSONS_BEGIN = "<!-- lessons: made by `make docs` from kata/lessons/stepN.md -->"
+LESSONS_END = "<!-- end of lessons -->"
+
+
+def lessons_block(manifest: Manifest) -> str:
+    """Every step's lesson (kata/lessons/), under a heading of its own."""
+    parts = [LESSONS_BEGIN, ""]
+    for step in manifest.steps:
+        bonus = " (bonus)" if step.bonus else ""
+        parts += [f"### {step.number}. {step.title}{bonus}", "", lesson(step.number).strip(), ""]
+    return "\n".join([*parts, LESSONS_END])
+
+
+def _between(text: str, begin: str, end: str, block: str) -> str:
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"README.md has lost the markers:\n  {begin}\n  {end}")
+    return text[:start] + block + text[stop + len(end) :]
+
+
 def readme_text(current: str, manifest: Manifest) -> str:
-    """README.md with its steps table made anew from the manifest."""
-    start, end = current.find(readme.BEGIN), current.find(readme.END)
-    if start < 0 or end < start:
-        raise ValueError(f"README.md has lost the steps table's markers:\n  {readme.BEGIN}\n  {readme.END}")
-    return current[:start] + readme.block(manifest) + current[end + len(readme.END) :]
+    """README.md with its steps table and its lessons made anew from the manifest and kata/lessons/."""
+    text = _between(current, readme.BEGIN, readme.END, readme.block(manifest))
+    return _between(text, LESSONS_BEGIN, LESSONS_END, lessons_block(manifest))
 
 
 @dataclass(frozen=True)
