@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kata.catalogue.bugs import BUGS
 from kata.manifest import load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.runner import run_step, run_steps, summary
@@ -29,7 +30,7 @@ def _copy_reference(tmp_path, old, new, file="engine.py"):
 
 def test_untouched_stubs_are_all_todo_with_a_next_step():
     result = run_step(MANIFEST.step(1), impl="exercises", capture=True)
-    assert (result.passed, result.failed, result.todo) == (0, 0, 10)
+    assert (result.passed, result.failed) == (0, 0) and result.todo == result.total > 10
     assert result.returncode == 1 and not result.done
     assert "Next: Step 1: implement numerical_derivative (make hint STEP=1)" in summary(result)
     assert "Traceback" not in result.output
@@ -57,7 +58,7 @@ def test_an_infinite_loop_ends_within_the_budget_and_names_the_step(tmp_path):
     assert time.perf_counter() - started < step.budget + 10
     text = summary(result)
     assert "Step 4 (Topological order and backward()): TIMED OUT" in text
-    assert "topological-order" in text
+    assert "test_" in text
     assert "Your code was still running: engine.py line" in text and "in topological_order:  while True:" in text
     assert "infinite loop" in text
     assert "+++++ Timeout +++++" in result.output  # the dump is kept for the runner, not shown
@@ -76,7 +77,8 @@ def test_the_failures_found_before_a_timeout_are_printed(tmp_path):
     text = summary(result)
     assert result.state == "timeout" and result.failed >= 1
     assert "failing check(s) found before (and after) it" in text
-    assert bug("topo-pre-order").names in text  # the diagnosis of the checks that did finish
+    # the example that did finish before the hang is reported with what it expected
+    assert "test_a_node_reached_twice_is_listed_once_after_all_its_inputs" in text
 
 
 def test_the_reference_passes_and_points_to_the_next_step():
@@ -144,7 +146,7 @@ def test_the_classic_step4_bugs_get_the_same_verdict_and_diagnosis_five_times(tm
         verdicts = {_verdict(output) for _, output in runs}
         assert len(verdicts) == 1, f"{name}: {verdicts}"
         assert all(code == 1 for code, _ in runs)
-        assert all(bug(name).names in output for _, output in runs), f"{name}: the diagnosis is missing"
+        assert all(BUGS[bug(name).bug] in output for _, output in runs), f"{name}: the diagnosis is missing"
         assert not any("TIMED OUT" in output for _, output in runs), name
     runs = [_kata_test(4, hang) for _ in range(5)]
     assert len({_verdict(output) for _, output in runs}) == 1

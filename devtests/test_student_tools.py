@@ -38,10 +38,8 @@ def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path):
     rows = {int(m.group(1)): m.group(2) for m in row.finditer(text)}
     assert rows[1] == rows[2] == "done" and rows[3] == "todo"
     assert "2 of 6 steps done (30 of 100 points)" in text
-    assert (
-        "Next: micrograd/engine.py, the _backward closure of Value.__add__. Step 3: add this op's chain-rule "
-        "contribution"
-    ) in text
+    # the first stub step 3's spec runs into, named by file and function, with what to write
+    assert re.search(r"Next: micrograd/engine\.py, the _backward closure of Value\.__\w+__\. Step 3: add", text), text
     assert "(make hint STEP=3)" in text
 
 
@@ -51,7 +49,7 @@ def test_progress_points_at_a_failing_check_before_any_todo(tmp_path):
     numeric.write_text(numeric.read_text().replace("/ (2 * h)", "/ h"))
     results = run_all(MANIFEST, str(impl))
     text = render(results, MANIFEST, str(impl))
-    assert "Next: fix the failing check test_check[derivative" in text and "make test-step1" in text
+    assert "Next: fix the failing check test_" in text and "make test-step1" in text
 
 
 def test_progress_names_the_file_and_line_python_cannot_read(tmp_path):
@@ -113,7 +111,7 @@ def test_watch_shows_the_full_result_says_passed_and_moves_on_and_stops_on_ctrl_
     seen: list[str] = []
     try:
         _read_until(process, r"TODO test_check\[gradient-calls", seen)  # the full result, every todo
-        _read_until(process, r"Step 1 \(Finite differences\): 0 passed, 0 failing, 10 todo", seen)
+        _read_until(process, r"Step 1 \(Finite differences\): 0 passed, 0 failing, \d+ todo", seen)
         solved = generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=1)["numeric.py"]
         (impl / PACKAGE / "numeric.py").write_text(solved)  # the student saves step 1
         _read_until(process, r"change seen, running step 1", seen)
@@ -164,8 +162,8 @@ def test_reset_puts_back_only_the_steps_stubs_and_keeps_a_backup(tmp_path):
     results = {n: run_step(MANIFEST.step(n), impl=str(impl), capture=True) for n in (2, 3, 4)}
     assert results[2].done
     assert results[3].todo and not results[3].failed and not results[3].passed
-    # step 4's own checks still pass; only its end-to-end property waits for step 3 again
-    assert results[4].todo == 1 and results[4].passed == results[4].total - 1 and not results[4].failed
+    # step 4 is checked on nodes of its own, so it keeps every check while step 3 waits
+    assert results[4].done
 
 
 def test_reset_twice_keeps_both_backups(tmp_path):
