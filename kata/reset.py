@@ -41,7 +41,7 @@ class Report:
 def template(file: str, manifest: Manifest) -> str:
     """The untouched stub of a package file."""
     if (SOLUTIONS / PACKAGE).is_dir():
-        from kata import exercises as generator  # maintainers' copy: the stubs come from the generator
+        from kata.dev import exercises as generator  # maintainers' copy: the stubs come from the generator
 
         return generator.build(SOLUTIONS / PACKAGE, manifest)[file]
     return (TEMPLATES / file).read_text(encoding="utf-8")
