@@ -17,7 +17,6 @@ from pathlib import Path
 
 UNREADABLE = ("SyntaxError", "IndentationError", "TabError")  # Python cannot even read the file
 IMPORT_ERRORS = ("ModuleNotFoundError", "ImportError")
-STUB = re.compile(r"""NotImplementedError\(\s*(['"])Step (\d+): """)
 
 
 def where(info: dict) -> str:
