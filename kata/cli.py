@@ -26,9 +26,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kata.manifest import Manifest, Step, load
 from kata.paths import PACKAGE
+
+if TYPE_CHECKING:
+    from kata.harness.observe import Implementation
 
 # The commands that run the step suites need pytest, pytest-timeout and Hypothesis.
 NEEDS_TEST_TOOLS = ("test", "progress", "watch", "selftest")
@@ -159,7 +163,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_impl(impl: str):
+def _load_impl(impl: str) -> Implementation:
     """The micrograd in impl, imported as `micrograd` in this process (for the demo, graph and shell)."""
     from kata.harness.observe import Implementation, register_package
     from kata.paths import implementation_dir
@@ -183,7 +187,7 @@ def _not_ready(error: BaseException, what: str, impl: str, needs: str) -> int:
     return 1
 
 
-def lecture_neuron(Value):
+def lecture_neuron(Value: Any) -> Any:
     """The neuron of micrograd's lecture, o = tanh(x1 w1 + x2 w2 + b), after o.backward()."""
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
@@ -279,11 +283,11 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     manifest = load()
     problems = []
     if not has_oracle():
-        for step in STEPS:
+        for number in STEPS:
             try:
-                public_cases(step)
+                public_cases(number)
             except (RuntimeError, KeyError) as error:
-                problems.append(f"the recorded cases of step {step} cannot be read: {error}")
+                problems.append(f"the recorded cases of step {number} cannot be read: {error}")
     for step in manifest.steps:
         result = run_step(step, impl=args.impl, capture=True)
         ok = result.todo + result.blocked == result.total > 0 and not result.failed and result.state == "todo"
@@ -416,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 2
     try:
-        return args.run(args)
+        return int(args.run(args))
     except KeyboardInterrupt:
         print("\nstopped.")
         return 130
