@@ -55,6 +55,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kata-report", default=None, help="write one JSON line per test to this file")
 
 
+def _watch_the_recursion_limit() -> None:
+    """As the grader's child does: one watch on sys.setrecursionlimit for the whole run, installed before any
+    of the student's code runs (even a `from sys import setrecursionlimit` is then the watched one)."""
+    from kata.harness.probes import step4
+
+    if step4.WATCH is None:
+        step4.WATCH = step4.RecursionLimitWatch()
+        step4.WATCH.install()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from kata.manifest import load
 
@@ -68,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
     sys.path.insert(0, str(directory))
+    _watch_the_recursion_limit()
     report = config.getoption("--kata-report")
     if report:
         config.pluginmanager.register(JsonReport(open(report, "a", encoding="utf-8")), "kata-json-report")  # noqa: SIM115
