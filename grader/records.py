@@ -14,6 +14,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 from grader.grading import StepOutcome
@@ -24,8 +25,10 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import (in the main thread): os.umask is process-wide
 
 
+@cache
 def grader_version() -> str:
-    """A hash of everything that decides a score: grader, catalogue, reference and manifest."""
+    """A hash of everything that decides a score: grader, catalogue, reference and manifest (read once:
+    Gradescope computes it before the reference is locked away)."""
     digest = hashlib.sha256()
     files = sorted(
         [
@@ -45,7 +48,8 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        # backslashreplace: a lone surrogate (an undecodable file name) is written visibly, never a crash
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
