@@ -37,9 +37,42 @@ fi
 
 RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission: /autograder/submission in, /autograder/results/results.json
-# out (always, also when the submission or the autograder is broken). The root is a setting for tests.
-cd "${AUTOGRADER_ROOT:-/autograder}/source"
-exec "${PYTHON:-python3.11}" -m grader.gradescope
+# out, always: also when no suitable Python is installed or the grader dies without writing one (then
+# a results.json that says the autograder failed, which is not a verdict on the student).
+# $AUTOGRADER_ROOT moves the root (for tests); $PYTHON names the Python (default: the newest >= 3.11).
+root="${AUTOGRADER_ROOT:-/autograder}"
+results="$root/results/results.json"
+mkdir -p "$root/results"
+rm -f "$results"
+python=""
+if [ -n "${PYTHON:-}" ]; then
+  candidates="$PYTHON"
+else
+  candidates="python3.13 python3.12 python3.11 python3"
+fi
+for candidate in $candidates; do
+  if command -v "$candidate" >/dev/null 2>&1 \\
+     && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
+    python="$candidate"
+    break
+  fi
+done
+if [ -z "$python" ]; then
+  tried="${candidates//[^A-Za-z0-9 ._/-]/_}"
+  why="it is misconfigured: no Python 3.11 or newer (tried: $tried), so it ran no student code"
+  extra='"misconfigured": true'
+else
+  (cd "$root/source" && "$python" -m grader.gradescope)
+  why="the grader stopped (exit status $?) without writing results"
+  extra='"failed": true'
+fi
+if [ ! -s "$results" ]; then
+  output="The autograder could not grade this submission: $why. This is not a verdict on your code:"
+  output="$output tell your instructor."
+  printf '{"score": 0, "output": "%s", "output_format": "text", "visibility": "visible",' "$output" > "$results"
+  printf ' "stdout_visibility": "hidden", "extra_data": {%s}, "tests": []}\\n' "$extra" >> "$results"
+fi
+exit 0
 """
 
 
