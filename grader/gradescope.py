@@ -126,7 +126,7 @@ def seal(source: Path) -> tuple[list[Path], list[Path]]:
             os.chmod(path, 0o700 if path.is_dir() else 0o600)
     results = source.parent / "results"
     results.mkdir(exist_ok=True)
-    guarded = [p for p in _tree(source) if p not in set(secrets)] + [results]
+    guarded = [p for p in _tree(source) if p not in set(secrets)] + [results, source.parent]
     for path in guarded:
         if not path.is_symlink():
             mode = os.lstat(path).st_mode

@@ -31,6 +31,7 @@ checks reach.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import csv
 import io
 import json
@@ -285,9 +286,10 @@ def snapshot() -> dict[str, tuple]:
     return seen
 
 
-def leftovers(folder: Path) -> list[str]:
+def leftovers(folder: Path, kill: bool = False) -> list[str]:
     """Processes this run started that are still running: their command line names this run's folder (the
-    grader's scratch, and so every child's harness, lives in it) or this run's sleep."""
+    grader's scratch, and so every child's harness, lives in it) or this run's sleep. kill: end them too
+    (after a batch had to be killed, or at the very end: a red team leaves nothing behind either)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -299,6 +301,9 @@ def leftovers(folder: Path) -> list[str]:
             continue
         if str(folder) in command or SLEEP in command:
             found.append(f"pid {entry}: {command.strip()[:120]}")
+            if kill:
+                with contextlib.suppress(OSError):
+                    os.kill(int(entry), signal.SIGKILL)
     return found
 
 
@@ -402,31 +407,33 @@ def live_markup(text: str) -> list[str]:
             bare = re.sub(r"\\.", "", line)  # a backslash-escaped character is text
             if "PWNED" in line and re.search(r"\*\*Score|<[A-Za-z/!]|\]\(|^\s*#|\*\*PWNED", bare):
                 found.append(f"live markup in feedback.md: {line.strip()[:100]!r}")
-        if CONTROL.search(line.replace("\t", "")):
+        if CONTROL.search(line):
             found.append(f"a control character in feedback.md: {line.strip()[:100]!r}")
     if scores != 1:
         found.append(f"feedback.md has {scores} score lines")
     return found
 
 
-def check_inert(out: Path, names: list[str], done: subprocess.CompletedProcess) -> list[str]:
-    """What a submission sent is inert everywhere it appears, and no student file shows the seed."""
+def check_inert(out: Path, names: list[str], done: subprocess.CompletedProcess) -> list[tuple[str, str]]:
+    """What a submission sent is inert everywhere it appears, and no student file shows the seed:
+    (the submission's name, or "" for the batch as a whole, and what is wrong)."""
     problems = []
     for stream, text in (("stdout", done.stdout), ("stderr", done.stderr)):
-        if CONTROL.search(text.replace("\n", "").replace("\t", "")):
-            where = CONTROL.search(text.replace("\n", "").replace("\t", "")).start()
-            problems.append(f"the grader's {stream} holds a control character: ...{text[max(0, where - 40) : where]!r}")
+        found = CONTROL.search(text)  # tabs and newlines are fine
+        if found:
+            before = text[max(0, found.start() - 40) : found.end()]
+            problems.append(("", f"the grader's {stream} holds a control character: ...{before!r}"))
     report = (out / "report.html").read_text(encoding="utf-8") if (out / "report.html").exists() else ""
     if re.search(r"<img", report):
-        problems.append("report.html holds live HTML from a submission")
+        problems.append(("", "report.html holds live HTML from a submission"))
     for name in names:
         for file in ("feedback.md", "results.json"):
             path = out / name / file
             text = path.read_text(encoding="utf-8") if path.exists() else ""
             if str(SEED) in text:
-                problems.append(f"{name}/{file} shows the grading seed to the student")
+                problems.append((name, f"{file} shows the grading seed to the student"))
             if file == "feedback.md" and text:
-                problems += [f"{name}: {p}" for p in live_markup(text)]
+                problems += [(name, p) for p in live_markup(text)]
     return problems
 
 
@@ -465,20 +472,30 @@ def run_batch(mode: str, batch: str, options: dict, chosen: list[Case], folder: 
     label = f"[{mode}, {batch}]"
     problems = []
     before = snapshot()
-    if options.get("interrupt"):
-        problems += _interrupt(submissions, out, folder, flags, label)
+    if options.get("interrupt"):  # these batches exist for their cases: what goes wrong is theirs
+        for case in chosen:
+            case.problems += _interrupt(submissions, out, folder, flags, label)
         flags += ["--resume", *options.get("resume_flags", [])]
     if options.get("option_like_files"):
-        problems += _refuses_option_like_files(submissions, out, folder, flags, label)
+        for case in chosen:
+            case.problems += _refuses_option_like_files(submissions, out, folder, flags, label)
     done = grade(submissions, out, folder, *flags)
     if done.returncode != 0:
+        leftovers(folder, kill=True)
+        for case in chosen:
+            case.problems.append(f"[{mode}, {batch}] its batch did not complete (exit {done.returncode})")
         return [*problems, f"{label} the batch did not complete (exit {done.returncode}):\n{done.stderr[-3000:]}"]
     problems += [f"{label} {p}" for p in check_output_folder(out, names)]
-    problems += [f"{label} {p}" for p in check_inert(out, names, done)]
+    case_of = {name_of[str(c.path)]: c for c in chosen}
+    for name, problem in check_inert(out, names, done):
+        if name in case_of:
+            case_of[name].problems.append(f"{label} {problem}")
+        else:
+            problems.append(f"{label} {name + ': ' if name else ''}{problem}")
     after = snapshot()
     changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     problems += [f"{label} a submission changed {path}" for path in changed[:10]]
-    problems += [f"{label} still running after the batch: {p}" for p in leftovers(folder)]
+    problems += [f"{label} still running after the batch: {p}" for p in leftovers(folder, kill=True)]
     rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open(encoding="utf-8"))}
     for case in chosen:
         name = name_of[str(case.path)]
@@ -539,7 +556,7 @@ def _interrupt(submissions: list[Path], out: Path, folder: Path, flags: list[str
     lost = [name for name in kept if not (out / name / "record.json").exists()]
     if lost:
         problems.append(f"lost the records of {lost}")
-    problems += [f"still running after Ctrl-C: {p}" for p in leftovers(folder)]
+    problems += [f"still running after Ctrl-C: {p}" for p in leftovers(folder, kill=True)]
     return [f"{label} Ctrl-C: {p}" for p in problems]
 
 
@@ -580,7 +597,7 @@ def gradescope(case: Case, submission: Path, zip_path: Path, folder: Path) -> tu
     extra = results.get("extra_data", {})
     status = "misconfigured" if extra.get("misconfigured") else str(extra.get("status", "failed"))
     if str(SEED) in json.dumps(results):
-        case.problems.append("[gradescope] results.json shows the grading seed")
+        case.problems.append(f"[gradescope] {submission.name}'s results.json shows the grading seed")
     return {n: round(s, 3) for n, s in scores.items()}, status
 
 
@@ -626,6 +643,7 @@ def main(argv: list[str] | None = None) -> int:
         problems: list[str] = []
         handled: dict[str, tuple[int, int]] = {}
         skipped: list[str] = []
+        took: dict[str, float] = {}
         for mode in ("sandbox", "plain", "gradescope"):
             chosen = [c for c in cases if mode in c.modes]
             if mode != "sandbox" and not root:
@@ -637,20 +655,27 @@ def main(argv: list[str] | None = None) -> int:
                     problems.append("CI must run the red team sandboxed: install bubblewrap")
                 continue
             before = {c.id: len(c.problems) for c in chosen}
-            if mode == "gradescope":
+            if mode == "gradescope" and chosen:
+                started = time.monotonic()
                 problems += run_gradescope(chosen, folder)
-            else:
+                took["gradescope"] = time.monotonic() - started
+            elif mode != "gradescope":
                 for batch, options in batches.items():
                     members = [c for c in chosen if c.batch == batch]
                     if members:
+                        started = time.monotonic()
                         problems += run_batch(mode, batch, options, members, folder)
-            handled[mode] = (sum(1 for c in chosen if len(c.problems) == before[c.id]), len(chosen))
+                        took[f"{mode}/{batch}"] = time.monotonic() - started
+            if chosen:
+                handled[mode] = (sum(1 for c in chosen if len(c.problems) == before[c.id]), len(chosen))
+        problems += [f"still running at the end: {p}" for p in leftovers(folder, kill=True)]
     print(f"red team: {len(cases)} cases")
     labels = {"sandbox": "sandboxed", "plain": "unsandboxed", "gradescope": "gradescope"}
     for mode, (ok, total) in handled.items():
         print(f"  handled {labels[mode] + ':':<13} {ok}/{total}")
     if skipped:
         print(f"  not run (they need a root grader): {', '.join(skipped)}")
+    print("  seconds: " + ", ".join(f"{name} {seconds:.0f}" for name, seconds in took.items()))
     for case in cases:
         for problem in case.problems:
             print(f"  NOT HANDLED {case.id} ({case.covers}): {problem}", file=sys.stderr)
