@@ -336,3 +336,16 @@ def test_two_graders_never_hand_out_the_same_child_uid(tmp_path):
     for uid, pool in zip(held, (first, second, first, second)):
         pool.release(uid)
     assert first.acquire() == held[0]
+
+
+def test_bubblewrap_hides_the_kata_and_the_class_when_they_live_under_usr(tmp_path):
+    """The sandbox shows the system's /usr read-only; a repository, an output folder or submissions kept
+    under /usr are covered by an empty tmpfs there."""
+    from grader.sandbox import Interpreter, Sandbox, hidden_folders
+
+    hidden = hidden_folders(Path("/usr/local/share/kata"), tmp_path, Path("/usr/src/class2026"))
+    assert hidden == (Path("/usr/local/share/kata"), Path("/usr/src/class2026"))
+    sandbox = Sandbox("bwrap", tmp_path, Interpreter(Path("/usr/bin/python3.11"), Path("/usr")), hidden=hidden)
+    command = sandbox.command(tmp_path)
+    after_usr = command[command.index("--ro-bind") + 3 :]  # right after --ro-bind /usr /usr
+    assert after_usr[:4] == ["--tmpfs", "/usr/local/share/kata", "--tmpfs", "/usr/src/class2026"]
