@@ -1,4 +1,4 @@
-"""python -m grader [SUBMISSION ...] [--out DIR] [--jobs N] [--seed S] [--timeout SEC] [--resume]
+"""python -m grader [--out DIR] [--jobs N] [--seed S] [--timeout SEC] [--resume] [--] [SUBMISSION ...]
    python -m grader similarity DIR [--out OUT]   (see grader/similarity.py)
 
 Grades every submission (a folder or a .zip/.tar.gz holding a micrograd/ package, or a notebook of
@@ -126,7 +126,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--notebook-step",
         type=int,
         default=None,
-        help="the step of notebook submissions whose path has no stepN folder (nbgrader's layout has one)",
+        help="the step notebook submissions are graded on (default: the stepN folder in each one's path)",
     )
     argv = sys.argv[1:] if argv is None else argv
     clashes = option_like_files(argv)
