@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -152,18 +153,24 @@ def test_a_batch_killed_halfway_resumes_to_the_same_gradebook(fixtures, tmp_path
     uninterrupted = grade(copies, tmp_path / "whole", "--jobs", "1")
     assert uninterrupted.returncode == 0
     out = tmp_path / "killed"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while len(list(out.glob("*/record.json"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    scratch = Path(tempfile.mkdtemp(prefix="kata-killed-"))  # a killed grader cannot remove its scratch folder
+    os.chmod(scratch, 0o755)  # (children must reach their harness in it)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
+            cwd=ROOT,
+            env={**os.environ, "TMPDIR": str(scratch)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/record.json"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/record.json")}
     assert 2 <= len(kept) < 6 and not (out / "gradebook.csv").exists()
     resumed = grade(copies, out, "--jobs", "2", "--resume")
