@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: every child would pay for it
+if TYPE_CHECKING:
+    from typing import Any
 
 _type = type
 _float = float
