@@ -17,7 +17,6 @@ pytestmark = pytest.mark.step9
 # ---- What step 9 expects, by example -----------------------------------------------------------------
 
 
-@pytest.fixture
 def product_graph(mg):
     """e = (a * b + a) * (a * b): 2 leaves, 3 op nodes, and c = a * b used twice."""
     a, b = mg.Value(1.0), mg.Value(2.0)
@@ -27,24 +26,24 @@ def product_graph(mg):
 
 
 @pytest.mark.uses(2)
-def test_every_node_once_even_the_one_used_twice(mg, product_graph):
-    a, b, c, d, e = product_graph
+def test_every_node_once_even_the_one_used_twice(mg):
+    a, b, c, d, e = product_graph(mg)
     assert sorted(map(id, mg.cost.nodes(e))) == sorted(map(id, [a, b, c, d, e]))
 
 
 @pytest.mark.uses(2)
-def test_the_forward_pass_computed_three_ops(mg, product_graph):
-    assert mg.cost.forward_ops(product_graph[-1]) == 3  # c, d, e; the leaves a and b were given
+def test_the_forward_pass_computed_three_ops(mg):
+    assert mg.cost.forward_ops(product_graph(mg)[-1]) == 3  # c, d, e; the leaves a and b were given
 
 
 @pytest.mark.uses(2)
-def test_backward_is_the_seed_and_two_per_input(mg, product_graph):
-    assert mg.cost.backward_ops(product_graph[-1]) == 1 + 2 * 6  # c, d and e have 2 inputs each
+def test_backward_is_the_seed_and_two_per_input(mg):
+    assert mg.cost.backward_ops(product_graph(mg)[-1]) == 1 + 2 * 6  # c, d and e have 2 inputs each
 
 
 @pytest.mark.uses(2)
-def test_forward_mode_pays_forward_and_backward_once_per_leaf(mg, product_graph):
-    e = product_graph[-1]
+def test_forward_mode_pays_forward_and_backward_once_per_leaf(mg):
+    e = product_graph(mg)[-1]
     assert mg.cost.forward_mode_ops(e) == 2 * (1 + 3 + 2 * 6)  # 2 leaves, so 2 passes
     assert mg.cost.forward_mode_ops(e) == 2 * (mg.cost.forward_ops(e) + mg.cost.backward_ops(e))
 

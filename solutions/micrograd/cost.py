@@ -30,7 +30,7 @@ def nodes(root):
             continue
         seen.add(id(node))
         found.append(node)
-        stack.extend(node._prev)
+        stack.extend(node._prev)  # its inputs, to visit next
     return found
     ### END SOLUTION
 

@@ -5,7 +5,8 @@ the Values they are given). In the grader they run on the kata's engine (kata.ha
 which counts its live Values by reference counting, with the cyclic collector paused so that
 nothing else frees a Value in the middle. Where the student's own engine runs (a notebook, the
 student release), the probe counts the Values of the student's class itself, after a full
-collection, at the end of every function of the chain. Either way the same code gives the same
+collection, at the end of every function of the chain (gc.freeze() first sets aside everything
+older, so that each collection walks only the chain's objects). Either way the same code gives the same
 count on every run and every machine. Nothing here computes a value or a gradient: the probes
 report the student's numbers, and which Values the checkpoint's output holds as inputs.
 """
@@ -30,6 +31,8 @@ _gc_objects = gc.get_objects
 _gc_isenabled = gc.isenabled
 _gc_enable = gc.enable
 _gc_disable = gc.disable
+_gc_freeze = gc.freeze
+_gc_unfreeze = gc.unfreeze
 
 
 def _segment(spec: dict):
@@ -158,6 +161,8 @@ def memory(mg, args: dict) -> dict:
     functions = _chain(args, meter)
     enabled = _gc_isenabled()
     _gc_disable()
+    _gc_collect()
+    _gc_freeze()  # what lives now is set aside: a sample's collection then walks only the chain's objects
     try:
         meter.start()
         x = mg.Value(args["x"])
@@ -173,6 +178,7 @@ def memory(mg, args: dict) -> dict:
         out.backward()
         peak = meter.peak()
     finally:
+        _gc_unfreeze()
         if enabled:
             _gc_enable()
     return {"peak": number(peak), "plain peak": number(plain)}
