@@ -44,6 +44,7 @@ _len = len
 _isinstance = isinstance
 _tuple = tuple
 _id = id
+_hasattr = hasattr
 _all = all
 _NUMBERS = (int, float)
 
@@ -169,7 +170,8 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
             return out
 
         def __del__(self) -> None:
-            table.live -= 1
+            if _hasattr(self, "_k_oid"):  # counted: made by __init__ or _made, not bare by __new__
+                table.live -= 1
 
         @property
         def data(self) -> float:
