@@ -147,7 +147,7 @@ class Meter:
 
 def chain(meter: Meter | None) -> list[Callable[[Any], Any]]:
     """The chain's steps v -> tanh(c v + d), each sampling the live Values when it is done."""
-    steps = []
+    steps: list[Callable[[Any], Any]] = []
     for i in range(CHAIN):
         c, d = (1.05, 0.02) if i % 2 == 0 else (0.95, -0.02)
 
