@@ -95,7 +95,7 @@ class Implementation:
     reference when both live in one process).
     """
 
-    MODULES = ("numeric", "engine", "nn", "train", "data", "optim", "forward", "viz")
+    MODULES = ("numeric", "engine", "nn", "train", "data", "optim", "forward", "cost", "checkpoint", "viz")
 
     def __init__(self, package: str, directory: str | os.PathLike[str]) -> None:
         self.package = package
