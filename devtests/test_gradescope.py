@@ -18,6 +18,7 @@ from grader.zoo import reference_copy
 from kata.manifest import load
 
 MANIFEST = load()
+ENGINE_STEPS = {s.number for s in MANIFEST.steps if s.file == "engine.py"}
 FULL = sum(s.points for s in MANIFEST.steps)
 SEED = 4242
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader drops children to other uids")
@@ -136,8 +137,8 @@ def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
     if os.geteuid() != 0 and (no_bwrap or not HAVE_BWRAP):  # nothing can keep the secrets: nothing runs
         assert results["extra_data"] == {"misconfigured": True} and results["tests"] == []
         return
-    # engine.py is broken: steps 2-4 score nothing; steps 5-7 run on the kata's engine and keep their points
-    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 5, 6, 7, 8))
+    # engine.py is broken: its steps score nothing; the steps on the kata's engine keep their points
+    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number not in ENGINE_STEPS)
     outputs = " ".join(t["output"] for t in results["tests"])
     assert "running as uid " in outputs and "running as uid 0)" not in outputs
 
@@ -153,8 +154,8 @@ def test_the_reference_and_the_seed_are_out_of_reach(autograder, world, tmp_path
     notes = {p.name: p.read_text() for p in witness.iterdir()}
     if no_bwrap:  # the attacker sees the real tree, and must find it locked
         assert notes and "uid-0" not in notes and all(seen == "" for seen in notes.values()), notes
-    # engine.py fails to import: steps 2-4 score nothing; steps 5-7 run on the kata's engine
-    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 5, 6, 7, 8)), results["output"]
+    # engine.py fails to import: its steps score nothing; the steps on the kata's engine keep their points
+    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number not in ENGINE_STEPS), results["output"]
     assert "the answer key is out of reach" in json.dumps(results)
     assert str(SEED) not in json.dumps(results)
 
