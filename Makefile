@@ -191,7 +191,7 @@ ifneq ($(wildcard grader/cli.py),)
 grade: $(PLOTS_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
 	@$(PY) -m grader $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
 
-# SEED: the grading seed (without one, the tools use kata.toml's grading_seed)
+# SEED: the course's private grading seed, required by gradescope and notebooks (they refuse without one)
 SEED ?=
 gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
 	@$(PY) -m grader.packaging gradescope $(if $(SEED),--seed $(SEED))

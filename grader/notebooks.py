@@ -1,6 +1,6 @@
 """The nbgrader course, built from the same single source as the .py kata.
 
-    python -m grader.notebooks build [--course nbgrader] [--seed S]    (make notebooks)
+    python -m grader.notebooks build [--course nbgrader] --seed S    (make notebooks)
 
 writes nbgrader/source/stepN/stepN.ipynb for every step of kata.toml, with nbformat, and next to each
 the kata package the notebook's checks run on (no solution code in it). A notebook holds:
@@ -24,6 +24,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+from grader import seeds
 from kata.catalogue import PUBLIC_SEED
 from kata.dev import exercises as generator
 from kata.harness.observe import Implementation
@@ -38,7 +39,6 @@ from kata.paths import MANIFEST, PACKAGE, ROOT, SOLUTIONS, TRUSTED_ONLY
 COURSE = ROOT / "nbgrader"
 REFERENCE = "micrograd_notebook_reference"
 
-DEFAULT_SEED = load().grading_seed
 
 PICTURES = {2: "graph.png", 4: "graph.png", 6: "moons_boundary.png"}
 
@@ -207,8 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["build"])
     parser.add_argument("--course", type=Path, default=COURSE)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the hidden tests' seed: pick your own")
+    parser.add_argument("--seed", type=int, default=None, help="the hidden tests' seed (required): pick your own")
     args = parser.parse_args(argv)
+    refused = seeds.problem(args.seed, "the nbgrader course's hidden tests", "SEED=... (make notebooks) or --seed ...")
+    if refused:
+        parser.error(refused)
     written = build(args.course, args.seed)
     print(f"wrote {len(written)} notebooks under {args.course / 'source'} (hidden tests: seed {args.seed})")
     return 0

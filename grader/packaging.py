@@ -1,6 +1,6 @@
 """make gradescope: the autograder zip for Gradescope.
 
-    python -m grader.packaging gradescope [--out build/gradescope] [--seed S] [--timeout SEC]
+    python -m grader.packaging gradescope [--out build/gradescope] --seed S [--timeout SEC]
 
 Gradescope unpacks the zip into /autograder/source, runs setup.sh once (as root) to build its image,
 and runs run_autograder for every submission. The zip holds the grader, the catalogue, the manifest
@@ -18,7 +18,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from kata.manifest import load
+from grader import seeds
 from kata.paths import ROOT
 
 SETUP = """#!/usr/bin/env bash
@@ -107,10 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=["gradescope"])
     parser.add_argument("--out", type=Path, default=Path("build/gradescope"))
     parser.add_argument(
-        "--seed", type=int, default=load().grading_seed, help="the grading seed: pick your own, keep it private"
+        "--seed", type=int, default=None, help="the grading seed (required): pick your own, keep it private"
     )
     parser.add_argument("--timeout", type=float, default=None, help="seconds per check (default: the manifest's)")
     args = parser.parse_args(argv)
+    refused = seeds.problem(args.seed, "the Gradescope autograder", "SEED=... (make gradescope) or --seed ...")
+    if refused:
+        parser.error(refused)
     archive = build_gradescope(args.out, args.seed, args.timeout)
     print(f"wrote {archive} (seed {args.seed}): upload it as the autograder of a Gradescope programming assignment")
     return 0
