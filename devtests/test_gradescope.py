@@ -123,6 +123,19 @@ def test_a_partial_submission_gets_its_steps(autograder, world, tmp_path):
     assert {t["number"].split(".")[0] for t in results["tests"] if t["status"] == "passed"} == {"1", "2", "3"}
 
 
+@GRADES
+def test_a_flat_upload_is_assembled_into_a_package(autograder, world, tmp_path):
+    """Files dragged into Gradescope without their micrograd/ folder: graded in full, and told so."""
+    package = reference_copy(tmp_path / "s", upto=99)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for path in package.glob("*.py"):
+        if path.name != "__init__.py":
+            shutil.copy(path, flat / path.name)
+    results = run_autograder(autograder, world / "autograder", flat)
+    assert results["score"] == FULL, results["output"]
+
+
 @pytest.mark.parametrize("no_bwrap", ["1", ""], ids=["without-bubblewrap", "with-bubblewrap-if-it-works"])
 def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
     package = reference_copy(tmp_path / "s", upto=99)

@@ -31,14 +31,23 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from grader import inert
 from grader.grading import Plan, StepOutcome, StepPlan, grade_step, not_graded
 from grader.lock import Busy, OutputLock
-from grader.outputs import feedback_markdown, gradebook, results_json
+from grader.outputs import Pending, feedback_markdown, gradebook, results_json
 from grader.progress import Progress, summary_table
-from grader.records import Record, grader_version, load_record, record_path, save_record, write_atomic
+from grader.records import (
+    Record,
+    grader_version,
+    load_record,
+    load_records,
+    record_path,
+    save_record,
+    write_atomic,
+)
 from grader.report import report_html
 from grader.sandbox import (
     STOP,
@@ -52,7 +61,7 @@ from grader.sandbox import (
     hidden_folders,
     sweep_strays,
 )
-from grader.submissions import Stopped, Submission, prepare, safe_names
+from grader.submissions import Stopped, Submission, display_name, prepare, safe_names
 from kata.manifest import Manifest, load
 from kata.paths import ROOT
 
@@ -113,6 +122,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--resume",
         action="store_true",
         help="keep the records of submissions already graded from the same files, seed and grader",
+    )
+    parser.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="merge into an output folder whose other submissions were graded under another seed or grader",
     )
     parser.add_argument("--memory", type=int, default=1024, help="MiB of memory per submission (default 1024)")
     sandbox = parser.add_mutually_exclusive_group()
@@ -214,24 +228,41 @@ def _run(args: argparse.Namespace, manifest: Manifest, check: Callable[[Sandbox]
             args.steps,
             args.notebook_step,
         )
-        names = safe_names(sources, OUTPUT_FILES)
+        sources = _distinct(sources)
+        earlier = load_records(args.out)
+        names = safe_names(sources, OUTPUT_FILES, {r.source: r.submission for r in earlier.values()})
+        _refuse_mixing(earlier, set(names), args.seed, batch.version, args.allow_mixed, args.out)
         records, unfinished = _grade_all(batch, sources, names, args.jobs)
-        rows: list[Record | str] = [records.get(name) or name for name in names]
-        finished = [records[name] for name in names if name in records]
+        merged: dict[str, Record] = {n: r for n, r in earlier.items() if n not in set(names)}
+        merged.update(records)
+        left = set(unfinished)
+        pending = {n: Pending(n, display_name(s), os.path.abspath(s)) for s, n in zip(sources, names) if n in left}
+        order = sorted([*merged, *pending], key=lambda n: (n.lower(), n))
+        rows: list[Record | Pending] = [merged.get(n) or pending[n] for n in order]
+        finished = [merged[n] for n in order if n in merged]
+        if len(merged) > len(records):
+            print(
+                f"merged into {args.out}: {len(records)} graded now, {len(merged) - len(records)} kept from earlier "
+                f"batches; {args.out / GRADEBOOK} lists all {len(rows)}",
+                file=sys.stderr,
+            )
+        seeds = sorted({r.seed for r in finished} | {args.seed})
         write_atomic(args.out / GRADEBOOK, gradebook(rows, manifest))
         write_atomic(
             args.out / REPORT,
-            report_html(finished, manifest, args.seed, batch.version, sandbox.isolated, len(unfinished)),
+            report_html(
+                finished, manifest, ", ".join(map(str, seeds)), batch.version, sandbox.isolated, len(unfinished)
+            ),
         )
         if unfinished:
             print(
-                f"interrupted: {len(finished)} of {len(names)} submissions graded and kept; {args.out / GRADEBOOK} "
+                f"interrupted: {len(records)} of {len(names)} submissions graded and kept; {args.out / GRADEBOOK} "
                 f"lists the other {len(unfinished)} as not graded. Run the same command again with --resume "
                 "to finish.",
                 file=sys.stderr,
             )
             return INTERRUPTED
-        print(summary_table(finished, [s.step.number for s in plan.steps]))
+        print(summary_table([records[n] for n in names], [s.step.number for s in plan.steps]))
         print(
             f"\nwrote {args.out / GRADEBOOK}, {args.out / REPORT} and, per submission, results.json, "
             f"feedback.md and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})"
@@ -240,6 +271,44 @@ def _run(args: argparse.Namespace, manifest: Manifest, check: Callable[[Sandbox]
     finally:
         sweep_strays()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _distinct(sources: list[Path]) -> list[Path]:
+    """The sources, each path once (a submission given twice is graded once, in one row)."""
+    seen: set[str] = set()
+    kept = []
+    for source in sources:
+        path = os.path.abspath(source)
+        if path in seen:
+            print(f"note: {inert.terminal(source)} was given twice: graded once", file=sys.stderr)
+            continue
+        seen.add(path)
+        kept.append(source)
+    return kept
+
+
+def _refuse_mixing(
+    earlier: dict[str, Record], names: set[str], seed: int, version: str, allowed: bool, out: Path
+) -> None:
+    """A regrade of some students merges into the class's gradebook; refuse (unless allowed) when the
+    submissions it keeps were graded under another seed or grader: one gradebook, one yardstick."""
+    kept = [r for n, r in earlier.items() if n not in names]
+    seeds = sorted({r.seed for r in kept if r.seed != seed})
+    versions = sorted({r.grader_version for r in kept if r.grader_version != version})
+    if allowed or not (seeds or versions):
+        return
+    differ = []
+    if seeds:
+        differ.append(f"seed {', '.join(map(str, seeds))} (this batch: {seed})")
+    if versions:
+        differ.append(f"grader {', '.join(versions)} (this one: {version})")
+    count = sum(1 for r in kept if r.seed != seed or r.grader_version != version)
+    raise Refused(
+        f"{out} already holds {count} submission(s) graded under {' and '.join(differ)}, which this batch does "
+        "not regrade, and the gradebook is rebuilt from every record in it. Nothing was graded. Use the same "
+        f"--seed (and grader), regrade the whole class into {out}, grade into another --out, or pass "
+        "--allow-mixed to merge anyway (the gradebook's seed and grader_version columns tell them apart)."
+    )
 
 
 def _warn_unsandboxed(sandbox: Sandbox) -> None:
@@ -303,7 +372,7 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
         status = submission.problem or next((s.problem for s in steps if s.problem), "") or "ok"
         record = Record(
             name,
-            str(source),
+            os.path.abspath(source),
             submission.fingerprint,
             batch.plan.seed,
             batch.version,
@@ -312,6 +381,8 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
             submission.notes,
             steps,
             time.monotonic() - started,
+            name=display_name(source),
+            graded_at=_now(),
         )
         _write_outputs(batch, record)
         return record, False
@@ -324,7 +395,7 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
         steps = [not_graded(plan, status) for plan in batch.plan.steps]
         record = Record(
             name,
-            str(source),
+            os.path.abspath(source),
             "",
             batch.plan.seed,
             batch.version,
@@ -334,12 +405,18 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
             steps,
             time.monotonic() - started,
             complete=False,  # --resume grades it again
+            name=display_name(source),
+            graded_at=_now(),
         )
         try:
             _write_outputs(batch, record)
         except Exception:  # noqa: BLE001 - the gradebook still gets its row
             print(f"could not write the outputs of {name} either", file=sys.stderr)
         return record, False
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _write_outputs(batch: Batch, record: Record) -> None:

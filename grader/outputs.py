@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from fractions import Fraction
 
 from grader import inert
@@ -12,7 +13,7 @@ from grader.inert import csv_cell
 from grader.records import Record
 from kata.manifest import Manifest
 
-__all__ = ["csv_cell", "feedback_markdown", "gradebook", "points", "results_json"]
+__all__ = ["Pending", "csv_cell", "feedback_markdown", "gradebook", "points", "results_json"]
 
 NOT_FINISHED = "not graded: the grader was interrupted (run the same command again with --resume)"
 
@@ -53,24 +54,48 @@ def apportion(parts: list[Fraction], places: int = 4) -> list[float]:
 # ---- The gradebook -----------------------------------------------------------------------------------
 
 
-def gradebook(records: list[Record | str], manifest: Manifest) -> str:
-    """One row per submission, in order; a bare name is a submission whose grading did not finish
-    (an interrupted batch): its row says so and its score cells stay empty."""
+@dataclass
+class Pending:
+    """A submission whose grading did not finish (an interrupted batch): its row says so."""
+
+    submission: str
+    name: str
+    source: str
+
+
+GRADEBOOK_HEAD = ["submission", "name", "source", "status", "score", "max_score"]
+GRADEBOOK_TAIL = ["seed", "graded_at", "grader_version"]
+
+
+def gradebook(records: list[Record | Pending], manifest: Manifest) -> str:
+    """One row per submission, in order: its id (the folder of its outputs), its name as given (unicode
+    kept), its original path, then the scores and what they were graded with. A Pending submission's
+    score cells stay empty."""
     numbers = [s.number for s in manifest.steps]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["submission", "status", "score", "max_score", *(f"step{n}" for n in numbers)])
+    writer.writerow([*GRADEBOOK_HEAD, *(f"step{n}" for n in numbers), *GRADEBOOK_TAIL])
     for record in records:
-        if isinstance(record, str):
-            writer.writerow([csv_cell(record), csv_cell(NOT_FINISHED), "", "", *("" for _ in numbers)])
+        if isinstance(record, Pending):
+            writer.writerow(
+                [
+                    *map(csv_cell, (record.submission, record.name, record.source, NOT_FINISHED)),
+                    "",
+                    "",
+                    *("" for _ in numbers),
+                    *("" for _ in GRADEBOOK_TAIL),
+                ]
+            )
             continue
         writer.writerow(
             [
-                csv_cell(record.submission),
-                csv_cell(record.status),
+                *map(csv_cell, (record.submission, record.display, record.source, record.status)),
                 points(record.score),
                 record.max_score,
                 *(points(record.step_score(n)) for n in numbers),
+                record.seed,
+                record.graded_at,
+                record.grader_version,
             ]
         )
     return out.getvalue()
@@ -149,7 +174,7 @@ def feedback_markdown(record: Record, manifest: Manifest) -> str:
     """The student's feedback. Whatever came from the submission (its name, the status, notes, the
     messages of failing checks) is made inert: inline text escaped, messages in literal code blocks.
     The grading seed is not in it."""
-    lines = [f"# micrograd kata: feedback for {inert.markdown(record.submission)}", ""]
+    lines = [f"# micrograd kata: feedback for {inert.markdown(record.display)}", ""]
     lines.append(f"**Score: {points(record.score)} / {record.max_score}**")
     bonus = [s for s in record.steps if s.bonus]
     if bonus:

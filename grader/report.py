@@ -80,7 +80,7 @@ def _plots(records: list[Record], manifest: Manifest) -> tuple[str, str]:
 
 
 def report_html(
-    records: list[Record], manifest: Manifest, seed: int, version: str, sandboxed: bool, unfinished: int = 0
+    records: list[Record], manifest: Manifest, seed: int | str, version: str, sandboxed: bool, unfinished: int = 0
 ) -> str:
     """The page; `unfinished` submissions of an interrupted batch are not in it, and a banner says so."""
     e = inert.html
@@ -94,7 +94,7 @@ def report_html(
         cells = "".join(f"<td class=n>{points(r.step_score(s.number))}</td>" for s in manifest.steps)
         link = e(quote(r.submission) + "/feedback.md")
         rows.append(
-            f'<tr><td><a href="{link}">{e(r.submission)}</a></td><td class=n>{points(r.score)}</td>'
+            f'<tr><td><a href="{link}">{e(r.display)}</a>{_id(r)}</td><td class=n>{points(r.score)}</td>'
             f"{cells}<td>{e(r.status)}</td></tr>"
         )
     bug_rows = (
@@ -132,6 +132,11 @@ th {{ background: #f0f0f0; }} td.n {{ text-align: right; font-variant-numeric: t
 <table><tr><th>submission</th><th>score</th>{steps_head}<th>status</th></tr>{"".join(rows)}</table>
 </body></html>
 """
+
+
+def _id(record: Record) -> str:
+    """The submission's id (its folder) when its name does not say it."""
+    return "" if record.display == record.submission else f" <small>({inert.html(record.submission)})</small>"
 
 
 def _banner(unfinished: int) -> str:
