@@ -80,7 +80,7 @@ def normalized(out: Path, name: str) -> dict[str, str]:
     }
 
 
-VARYING = ("source", "graded_at", "grader_version")  # where the batch ran, when, with which grader
+VARYING = ("source", "submitted_at", "graded_at", "grader_version")  # where the batch ran, when, with which grader
 
 
 def steady_row(out: Path, name: str) -> dict[str, str]:

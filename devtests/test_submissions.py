@@ -205,7 +205,7 @@ def test_csv_cells_are_never_formulas_or_multiline():
     assert csv_cell("a\nb\rc") == "a b c"
     assert gradebook([], __import__("kata.manifest", fromlist=["load"]).load()).startswith(
         "submission,name,source,status,score,max_score,step1,step2,step3,step4,step5,step6,step7,step8,"
-        "seed,graded_at,grader_version"
+        "submitted_at,seed,graded_at,grader_version"
     )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from grader.grading import StepOutcome
 from kata.paths import ROOT
 
-FORMAT = 2  # 2 added name and graded_at; records of format 1 are still read
+FORMAT = 2  # 2 added name, graded_at and submitted_at; records of format 1 are still read
 READABLE = (1, 2)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import (in the main thread): os.umask is process-wide
@@ -72,6 +72,7 @@ class Record:
     complete: bool = True
     name: str = ""  # the submission's name as a person reads it (unicode kept); `submission` is its safe id
     graded_at: str = ""  # when it was graded, UTC, ISO 8601 to the second
+    submitted_at: str = ""  # its file time, UTC, ISO 8601 ("" if unknown): the late policy's default clock
 
     @property
     def display(self) -> str:
@@ -95,6 +96,7 @@ class Record:
             "name": self.name,
             "source": self.source,
             "graded_at": self.graded_at,
+            "submitted_at": self.submitted_at,
             "fingerprint": self.fingerprint,
             "seed": self.seed,
             "grader_version": self.grader_version,
@@ -126,6 +128,7 @@ class Record:
             data["complete"],
             str(data.get("name", "")),
             str(data.get("graded_at", "")),
+            str(data.get("submitted_at", "")),
         )
 
 

@@ -74,6 +74,7 @@ class Submission:
     fingerprint: str = ""
     notes: list[str] = field(default_factory=list)
     problem: str = ""  # "" when a package was found, else the reason for the gradebook
+    submitted_at: float | None = None  # its file time (the late policy's default clock), seconds since the epoch
 
 
 def _bare(name: str) -> str:
@@ -412,6 +413,25 @@ def fingerprint(package: Path | None, source: Path) -> str:
     return digest.hexdigest()
 
 
+def file_time(source: Path) -> float | None:
+    """When a submission was last changed, by its files: an archive's or a notebook's own time, a folder's
+    newest regular file (links are not followed). None if it cannot be read."""
+    try:
+        info = os.lstat(source)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        return info.st_mtime if stat.S_ISREG(info.st_mode) else None
+    newest = None
+    for folder, dirs, files in walk(source):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        for name in files:
+            with contextlib.suppress(OSError):
+                mtime = os.lstat(folder / name).st_mtime
+                newest = mtime if newest is None else max(newest, mtime)
+    return newest
+
+
 def prepare(
     source: Path,
     name: str,
@@ -468,6 +488,7 @@ def prepare(
         submission.problem = f"cannot read it: {error.strerror or error}"
         submission.package = None
     submission.fingerprint = fingerprint(submission.package, source)
+    submission.submitted_at = file_time(source)
     return submission
 
 
