@@ -275,8 +275,8 @@ def _run(args: argparse.Namespace, manifest: Manifest, check: Callable[[Sandbox]
             return INTERRUPTED
         print(summary_table([records[n] for n in names], [s.step.number for s in plan.steps]))
         print(
-            f"\nwrote {args.out / GRADEBOOK}, {args.out / REPORT} and, per submission, results.json, "
-            f"feedback.md and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})"
+            f"\nwrote {args.out / GRADEBOOK}, {args.out / REPORT} and, per submission, results.json, feedback.md, "
+            f"feedback.html and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})"
         )
         return 0
     finally:
