@@ -28,8 +28,11 @@ MATH_ALLOWED = {"probes/step1.py", "probes/step5.py"}
 def test_the_harness_folder_holds_the_sandbox_package_and_nothing_else(tmp_path):
     harness = build_harness(tmp_path)
     files = sorted(str(p.relative_to(harness)) for p in harness.rglob("*") if p.is_file())
+    sources = [f for f in files if "__pycache__" not in f]  # the rest: their bytecode, compiled once by the grader
     wanted = sorted(["kata/__init__.py", *(f"kata/harness/{p.relative_to(HARNESS)}" for p in HARNESS.rglob("*.py"))])
-    assert files == wanted
+    assert sources == wanted
+    compiled = {Path(f).parent.parent / (Path(f).name.split(".")[0] + ".py") for f in files if "__pycache__" in f}
+    assert compiled == {Path(f) for f in wanted} and all(f.endswith(".pyc") for f in set(files) - set(sources))
     assert (harness / CHILD).is_file()
 
 

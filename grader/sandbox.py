@@ -36,6 +36,7 @@ import contextlib
 import ctypes
 import fcntl
 import json
+import compileall
 import os
 import pwd
 import selectors
@@ -519,6 +520,9 @@ def build_harness(scratch: Path) -> Path:
     shutil.copytree(
         ROOT / "kata" / "harness", harness / "kata" / "harness", ignore=shutil.ignore_patterns("__pycache__")
     )
+    # compiled once here, so that no child compiles the harness again (children run with -B: they read
+    # bytecode, never write it); a child whose Python differs simply ignores it
+    compileall.compile_dir(harness, quiet=1, workers=1)
     for folder, _, files in os.walk(harness):
         os.chmod(folder, 0o755)
         for name in files:
