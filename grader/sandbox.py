@@ -32,11 +32,11 @@ deletes when the child ends.
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import ctypes
 import fcntl
 import json
-import compileall
 import os
 import pwd
 import selectors
