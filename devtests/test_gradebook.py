@@ -62,7 +62,8 @@ def test_a_regrade_of_one_student_merges_into_the_class(partial, tmp_path):
     assert after["bob"]["graded_at"] >= before["bob"]["graded_at"]
     # a late student in another folder, under the same name: a row of its own, the class's bob untouched
     other = copies(tmp_path / "late", partial, ["bob"])
-    assert grade(other, tmp_path / "out", *STEPS).returncode == 0
+    late = grade(other, tmp_path / "out", *STEPS)
+    assert late.returncode == 0 and f"is named like bob, graded before from {sources[1]}" in late.stderr
     merged = rows(tmp_path / "out")
     assert len(merged) == 4 and merged["bob"] == after["bob"]
     assert merged[f"bob-{_tag(other[0])}"]["source"] == str(other[0])

@@ -253,6 +253,7 @@ def _run(args: argparse.Namespace, manifest: Manifest, check: Callable[[Sandbox]
         earlier = load_records(args.out)
         names = safe_names(sources, OUTPUT_FILES, {r.source: r.submission for r in earlier.values()})
         _refuse_mixing(earlier, set(names), args.seed, batch.version, args.allow_mixed, args.out)
+        _note_namesakes(earlier, sources, names)
         records, unfinished = _grade_all(batch, sources, names, args.jobs)
         merged: dict[str, Record] = {n: r for n, r in earlier.items() if n not in set(names)}
         merged.update(records)
@@ -338,6 +339,24 @@ def _write_class(
 def _pending_records(pending: dict[str, Pending]) -> list[Record]:
     """Stand-ins for submissions not graded yet, so the roster can still be matched against them."""
     return [Record(p.submission, p.source, "", 0, "", False, "", name=p.name) for p in pending.values()]
+
+
+def _note_namesakes(earlier: dict[str, Record], sources: list[Path], names: list[str]) -> None:
+    """Say so when a submission is named like one already graded from another path: it gets a row of its
+    own (it may be another student); to regrade the same student, give the path graded before."""
+    by_name: dict[str, list[Record]] = {}
+    for record in earlier.values():
+        by_name.setdefault(record.display.casefold(), []).append(record)
+    for source, name in zip(sources, names):
+        if name in earlier:
+            continue
+        for other in by_name.get(display_name(source).casefold(), []):
+            print(
+                f"note: {inert.terminal(source)} is named like {inert.terminal(other.submission)}, graded before from "
+                f"{inert.terminal(other.source)}: it gets a row of its own ({inert.terminal(name)}). To regrade that "
+                "submission instead, give the path it was graded from.",
+                file=sys.stderr,
+            )
 
 
 def _distinct(sources: list[Path]) -> list[Path]:
