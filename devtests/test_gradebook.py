@@ -95,3 +95,24 @@ def test_notebooks_in_nbgrader_s_layout_are_named_after_their_student(tmp_path):
     done = grade(sources, tmp_path / "out", "--no-sandbox")
     assert done.returncode == 0, done.stderr
     assert {k: r["name"] for k, r in rows(tmp_path / "out").items()} == {"alice-step1": "alice", "bob-step1": "bob"}
+
+
+def test_the_similarity_ranking_names_submissions_as_the_gradebook_does(partial, tmp_path):
+    import subprocess
+    import sys
+
+    from kata.paths import ROOT
+
+    sources = copies(tmp_path / "class", partial, ["a b", "a_b", "José", "report.html"])
+    assert grade(sources, tmp_path / "out", *STEPS).returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "similarity", str(tmp_path / "class"), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    ranked = list(csv.DictReader((tmp_path / "out" / "similarity.csv").open(encoding="utf-8")))
+    named = {r["first"] for r in ranked} | {r["second"] for r in ranked}
+    assert named - {"(reference)"} <= set(rows(tmp_path / "out")) and len(named - {"(reference)"}) == 4
