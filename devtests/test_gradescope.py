@@ -124,6 +124,35 @@ def test_a_partial_submission_gets_its_steps(autograder, world, tmp_path):
     assert {t["number"].split(".")[0] for t in results["tests"] if t["status"] == "passed"} == {"1", "2", "3"}
 
 
+@GRADES
+def test_a_flat_upload_is_assembled_into_a_package(autograder, world, tmp_path):
+    """Files dragged into Gradescope without their micrograd/ folder: graded in full, and told so."""
+    package = reference_copy(tmp_path / "s", upto=99)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for path in package.glob("*.py"):
+        if path.name != "__init__.py":
+            shutil.copy(path, flat / path.name)
+    results = run_autograder(autograder, world / "autograder", flat)
+    assert results["score"] == FULL, results["output"]
+
+
+@GRADES
+def test_the_visibility_knob_hides_tests_and_expected_values(world, tmp_path):
+    """make gradescope VISIBILITY=after_due_date DETAILS=brief: every test shown after the due date, and a
+    failing one names its likely bug without the case or the expected value; the total is always shown."""
+    from grader.zoo import bug, with_bugs
+
+    hidden = build_gradescope(tmp_path / "build", seed=SEED, timeout=5, visibility="after_due_date", details="brief")
+    package = with_bugs(tmp_path / "s", [bug("tanh-grad-from-input")])
+    results = run_autograder(hidden, world / "autograder", package.parent)
+    assert results["visibility"] == "visible" and 0 < results["score"] < FULL
+    assert {t["visibility"] for t in results["tests"]} == {"after_due_date"}
+    failing = [t for t in results["tests"] if t["status"] == "failed"]
+    assert failing and all("expected" not in t["output"].lower() for t in failing)
+    assert any("tanh" in t["output"] and "make test-step3" in t["output"] for t in failing)
+
+
 @pytest.mark.parametrize("no_bwrap", ["1", ""], ids=["without-bubblewrap", "with-bubblewrap-if-it-works"])
 def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
     package = reference_copy(tmp_path / "s", upto=99)
