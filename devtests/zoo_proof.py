@@ -65,8 +65,7 @@ def local_suites(package: Path, scratch: Path, steps: list[int] | None = None) -
 def touched(files: set[str]) -> list[int]:
     """The steps whose checks can run one of these files of the package: a step runs its own file and the
     files of the steps it depends on (kata.toml)."""
-    manifest = load()
-    return [s.number for s in manifest.steps if files & {s.file, *(manifest.step(d).file for d in s.depends)}]
+    return [s.number for s in load().reading(files)]
 
 
 def seed_scores(package: Path, steps: list[int]) -> list[dict[int, Fraction]]:

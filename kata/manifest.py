@@ -74,6 +74,11 @@ class Manifest:
         known = ", ".join(str(s.number) for s in self.steps)
         raise KeyError(f"there is no step {number}; the steps are {known}")
 
+    def reading(self, files: set[str]) -> tuple[Step, ...]:
+        """The steps whose checks can run one of these files: a step runs its own file and the files of
+        the steps it depends on."""
+        return tuple(s for s in self.steps if files & {s.file, *(self.step(d).file for d in s.depends)})
+
     @property
     def required(self) -> tuple[Step, ...]:
         return tuple(s for s in self.steps if not s.bonus)

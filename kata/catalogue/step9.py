@@ -7,7 +7,7 @@ counting mistake gives, and how the right count is made up. The judges only comp
 
 from __future__ import annotations
 
-from kata.catalogue.core import Problem, check, compare, compared, first_match, looks_like
+from kata.catalogue.core import Problem, against, check, compare, compared, first_match, looks_like
 from kata.catalogue.graphs import names, with_listing
 from kata.numbers import show
 
@@ -38,15 +38,11 @@ def nodes(args: dict, expectation: dict, got: dict) -> list[Problem]:
 
 
 def _count_problems(expectation: dict, got: dict, what: str) -> list[Problem]:
-    problems = compared(expectation["expected"], got)
+    problems = against(expectation, got)
     if not problems:
         return []
-    problems = [Problem(f"{what}: expected {show(expectation['expected']['count'])} = {expectation['explain']}")]
-    problems.extend(compared(expectation["expected"], got))
-    bug = first_match(expectation.get("alternatives", []), got)
-    if bug:
-        problems.append(looks_like(bug))
-    return problems
+    explained = f"{what}: expected {show(expectation['expected']['count'])} = {expectation['explain']}"
+    return [Problem(explained), *problems]
 
 
 @check(9, "forward-ops", "forward_ops(root): one operation per op node, none per leaf, a shared node once", uses=(2,))

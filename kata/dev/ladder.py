@@ -29,8 +29,7 @@ def changed_on(manifest: Manifest, upto: int) -> list[Step]:
     """The steps rung `upto` must run: all of them on rung 0, else those that read step `upto`'s file."""
     if upto == 0:
         return list(manifest.steps)
-    written = manifest.step(upto).file
-    return [s for s in manifest.steps if written in {s.file, *(manifest.step(d).file for d in s.depends)}]
+    return list(manifest.reading({manifest.step(upto).file}))
 
 
 def run_rung(manifest: Manifest, upto: int, scratch: Path) -> list[str]:
