@@ -2,8 +2,9 @@
 
 First, the warm-up: backprop_by_hand(x, y, z) is the backward pass of f = (x + y) * z + exp(x * z),
 worked out by hand: every node's value and d(f)/d(node), as formulas of x, y, z (the checks try them
-at other points too). Then the closures. Each op stores a closure that, once out.grad is known, ADDS out.grad * (local derivative) to each
-input's grad (+=: a Value used twice gets both contributions). The checks run each closure on its
+at other points too). Then the closures. Each op stores a closure that, once out.grad is known,
+ADDS out.grad * (local derivative) to each input's grad (+=: a Value used twice gets both
+contributions). The checks run each closure on its
 own (set out.grad, call out._backward(), read the inputs' grads), so backward() (step 4) is not
 needed. If you build an op from others (a - b as a + (-b)), the checks also run the closures of the
 nodes it made on its way.
