@@ -149,7 +149,7 @@ docs: | $(VENV)/bin/python  ## regenerate docs/zoo.md, docs/redteam.md and READM
 	@$(PY) -m tools.docs
 
 exercises: | $(VENV)/bin/python  ## regenerate exercises/ from solutions/ (never edit exercises/ by hand)
-	@$(PY) -m kata exercises
+	@$(PY) -m kata dev exercises
 
 exercises-check: | $(VENV)/bin/python
 	@$(PY) -m tools.check exercises
@@ -171,7 +171,7 @@ bench: $(DEV_READY)  ## print the figures: a student's wait, the grader's speed,
 	  $(PY) -m devtests.nbgrader_roundtrip
 
 student-release: $(STUDENT_READY)  ## build/student-release/ and .zip: what students get (no solutions), self-tested
-	@$(PY) -m kata student-release
+	@$(PY) -m kata dev student-release
 
 else
 

@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 
 from kata.catalogue import PUBLIC_SEED
+from kata.dev.release import solution_lines
 from kata.manifest import Manifest, load
 from kata.oracle.draw import cases
 from kata.paths import ROOT
-from kata.release import solution_lines
 
 SEED = 97531
 

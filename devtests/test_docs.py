@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import readme
+from kata.dev import readme
 from kata.lessons import lesson
 from kata.manifest import load
 from kata.paths import ROOT

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from kata.exercises import GeneratorError, build, differences, find_regions
+from kata.dev.exercises import GeneratorError, build, differences, find_regions
 from kata.manifest import load, parse
 from kata.paths import EXERCISES, PACKAGE, SOLUTIONS
 
@@ -79,7 +79,10 @@ def test_upto_keeps_the_reference_for_steps_up_to_n():
 
 STEPS = parse("""
 [kata]
+package = "micrograd"
 total_points = 1
+public_seed = 1
+grading_seed = 2
 [[steps]]
 number = 1
 title = "t"

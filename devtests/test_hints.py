@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from kata import exercises as generator
 from kata import hints
 from kata.catalogue import public_cases
 from kata.current import current_function, current_step
+from kata.dev import exercises as generator
 from kata.manifest import load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.runner import run_step

@@ -49,7 +49,10 @@ def test_the_catalogue_covers_every_step_and_uses_every_check():
 
 GOOD = """
 [kata]
+package = "micrograd"
 total_points = 5
+public_seed = 1
+grading_seed = 2
 [[steps]]
 number = 1
 title = "t"
@@ -76,6 +79,7 @@ def test_a_function_may_override_its_task():
         (("number = 1", "number = 2"), "numbered 1, 2, 3"),
         (("total_points = 5", "total_points = 7"), "add up to 5"),
         (('title = "t"\n', ""), "has no 'title'"),
+        (("grading_seed = 2\n", ""), "the [kata] table has no grading_seed"),
     ],
 )
 def test_a_broken_manifest_says_what_is_wrong(edit, message):

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from grader.zoo import bug, with_bugs
-from kata import release
-from kata.exercises import build
+from kata.dev import release
+from kata.dev.exercises import build
 from kata.manifest import load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import exercises as generator
+from kata.dev import exercises as generator
 from kata.manifest import load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.progress import render, run_all

@@ -28,7 +28,6 @@ from kata.oracle.expect import expectation
 
 MAX_RESTARTS = 6  # fresh children per step after a crash or a hang
 MAX_TIMEOUTS = 2  # hangs per step before the remaining checks are not run (each costs the budget)
-SCORED_ZERO = ("failed", "todo", "error", "timeout", "crashed", "not-run")
 
 
 @dataclass

@@ -24,8 +24,8 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from kata import exercises as generator
 from kata.catalogue import PUBLIC_SEED
+from kata.dev import exercises as generator
 from kata.harness.observe import Implementation
 from kata.harness.probes import PROBES
 from kata.lessons import lesson as lesson_text
@@ -33,8 +33,7 @@ from kata.manifest import Manifest, Step, load
 from kata.oracle.draw import cases
 from kata.oracle.expect import expectation
 from kata.oracle.reference import reference as load_reference
-from kata.paths import PACKAGE, ROOT, SOLUTIONS
-from kata.release import MAINTAINER_MODULES
+from kata.paths import PACKAGE, ROOT, SOLUTIONS, TRUSTED_ONLY
 
 COURSE = ROOT / "nbgrader"
 REFERENCE = "micrograd_notebook_reference"
@@ -175,6 +174,12 @@ def notebook(step: Step, manifest: Manifest, seed: int, reference: Implementatio
     return book
 
 
+def _kata_files_only(folder: str, names: list[str]) -> set[str]:
+    """What the notebooks' copy of kata/ leaves out: caches, and the trusted-only subpackages."""
+    top = Path(folder) == ROOT / "kata"
+    return {n for n in names if n == "__pycache__" or n.endswith(".pyc") or (top and n in TRUSTED_ONLY)}
+
+
 def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Path]:
     """Write course/source/stepN/stepN.ipynb and its kata package for every step."""
     import nbformat
@@ -189,7 +194,7 @@ def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Pat
         shutil.copytree(
             ROOT / "kata",
             folder / "kata",
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "oracle", *MAINTAINER_MODULES),
+            ignore=_kata_files_only,
         )
         path = folder / f"step{step.number}.ipynb"
         nbformat.write(notebook(step, manifest, seed, reference), path)

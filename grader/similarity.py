@@ -26,7 +26,7 @@ from itertools import combinations
 from pathlib import Path
 
 from grader.submissions import ARCHIVE_SUFFIXES, prepare, safe_names
-from kata import exercises as generator
+from kata.dev import exercises as generator
 from kata.manifest import load
 from kata.paths import PACKAGE, SOLUTIONS
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from kata import exercises as generator
+from kata.dev import exercises as generator
 from kata.manifest import load
 from kata.paths import PACKAGE, SOLUTIONS
 

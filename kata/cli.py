@@ -1,4 +1,4 @@
-"""python -m kata <command>: the student and maintainer commands, for everyone without make.
+"""python -m kata <command>: the students' commands, for everyone without make (and `dev`, the maintainers').
 
 Students (make twin in brackets):
 python -m kata test N [--impl exercises|solutions|PATH]   run step N's suite (make test-stepN)
@@ -11,12 +11,10 @@ python -m kata shell                                      Python with your micro
 python -m kata graph | demo                               pictures made by your engine (make graph, make demo)
 python -m kata compare N                                  the annotated reference of a passed step, if shipped
 python -m kata setup [--plots]                            .venv with the pinned tools (without make)
-Maintainers:
-python -m kata exercises [--check]                        regenerate exercises/ (make exercises)
-python -m kata ladder                                     the stub ladder of make check
 python -m kata spec N                                     what step N checks, in words, one example each
-python -m kata steps-table                                the README's steps table, from kata.toml
-python -m kata student-release | selftest                 build the release / the release's self test
+python -m kata selftest                                   a fresh copy: the stubs import, every step is todo
+Maintainers (the maintainers' repository only; kata/dev/cli.py):
+python -m kata dev exercises | ladder | student-release | steps-table
 
 Python 3.11 is checked first, by kata/__main__.py (in code an old Python can still read).
 Exit status of `test`: 0 when the step passes, 1 when a verdict says it is not done yet
@@ -28,9 +26,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kata.manifest import Manifest, Step, load
-from kata.paths import EXERCISES, PACKAGE, SOLUTIONS
+from kata.paths import PACKAGE
+
+if TYPE_CHECKING:
+    from kata.harness.observe import Implementation
 
 # The commands that run the step suites need pytest, pytest-timeout and Hypothesis.
 NEEDS_TEST_TOOLS = ("test", "progress", "watch", "selftest")
@@ -161,7 +163,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_impl(impl: str):
+def _load_impl(impl: str) -> Implementation:
     """The micrograd in impl, imported as `micrograd` in this process (for the demo, graph and shell)."""
     from kata.harness.observe import Implementation, register_package
     from kata.paths import implementation_dir
@@ -185,7 +187,7 @@ def _not_ready(error: BaseException, what: str, impl: str, needs: str) -> int:
     return 1
 
 
-def lecture_neuron(Value):
+def lecture_neuron(Value: Any) -> Any:
     """The neuron of micrograd's lecture, o = tanh(x1 w1 + x2 w2 + b), after o.backward()."""
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
     w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
@@ -272,36 +274,6 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return deps.setup(plots=args.plots)
 
 
-def cmd_exercises(args: argparse.Namespace) -> int:
-    from kata import exercises as generator
-    from kata.paths import has_reference
-
-    if not has_reference():
-        print("error: there is no solutions/ in this copy to generate exercises from", file=sys.stderr)
-        return 2
-    manifest = load()
-    generated = generator.build(SOLUTIONS / PACKAGE, manifest, upto=args.upto)
-    target = Path(args.out) / PACKAGE if args.out else EXERCISES / PACKAGE
-    if args.check:
-        problems = generator.differences(generated, target)
-        if problems:
-            sys.stdout.writelines(problems)
-            print(f"\n{target} differs from what the generator makes from {SOLUTIONS / PACKAGE}.")
-            print("Never edit exercises/ by hand: change solutions/ (or kata.toml) and run `make exercises`.")
-            return 1
-        print(f"{target} is what the generator makes ({len(generated)} files).")
-        return 0
-    generator.write(generated, target)
-    print(f"wrote {len(generated)} files to {target}" + (f" (steps <= {args.upto} solved)" if args.upto else ""))
-    return 0
-
-
-def cmd_ladder(args: argparse.Namespace) -> int:
-    from kata.ladder import run_ladder
-
-    return run_ladder()
-
-
 def cmd_selftest(args: argparse.Namespace) -> int:
     """The self test of a fresh copy: every stub imports and every step reports todo (or blocked by an
     earlier step's stubs), and nothing else."""
@@ -311,11 +283,11 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     manifest = load()
     problems = []
     if not has_oracle():
-        for step in STEPS:
+        for number in STEPS:
             try:
-                public_cases(step)
+                public_cases(number)
             except (RuntimeError, KeyError) as error:
-                problems.append(f"the recorded cases of step {step} cannot be read: {error}")
+                problems.append(f"the recorded cases of step {number} cannot be read: {error}")
     for step in manifest.steps:
         result = run_step(step, impl=args.impl, capture=True)
         ok = result.todo + result.blocked == result.total > 0 and not result.failed and result.state == "todo"
@@ -331,30 +303,6 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def cmd_release(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from kata import release
-    from kata.paths import has_reference
-
-    if not has_reference():
-        print("error: this is already a student copy (there is no solutions/ here)", file=sys.stderr)
-        return 2
-    manifest = load()
-    folder = release.build(Path(args.out), manifest)
-    problems = release.leaks(folder, manifest)
-    for problem in problems:
-        print(f"solution code in the release: {problem}", file=sys.stderr)
-    checked = release.self_test(folder)
-    print(checked.stdout, end="")
-    if checked.returncode != 0:
-        print(checked.stderr, file=sys.stderr)
-    if problems or checked.returncode != 0:
-        return 1
-    print(f"student release: {folder}/ and {folder.with_suffix('.zip')} (no solution code; self test passed)")
-    return 0
-
-
 def cmd_spec(args: argparse.Namespace) -> int:
     from kata.spec import spec_text
 
@@ -362,11 +310,18 @@ def cmd_spec(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_steps_table(args: argparse.Namespace) -> int:
-    from kata.readme import block
+def cmd_dev(args: argparse.Namespace) -> int:
+    from kata.paths import has_reference
 
-    print(block(load()))
-    return 0
+    if not has_reference():
+        print(
+            "error: the maintainers' commands need the maintainers' repository (this copy has no solutions/)",
+            file=sys.stderr,
+        )
+        return 2
+    from kata.dev.cli import main as dev_main
+
+    return dev_main(args.dev_args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -378,15 +333,6 @@ def main(argv: list[str] | None = None) -> int:
     test.add_argument("--impl", default="exercises", help="exercises (default), solutions, or a folder with micrograd/")
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments, after -- (e.g. -- -k mul)")
     test.set_defaults(run=cmd_test)
-
-    ex = commands.add_parser("exercises", help="generate exercises/ from solutions/")
-    ex.add_argument("--check", action="store_true", help="only compare with what is committed")
-    ex.add_argument("--upto", type=int, default=0, help="keep the reference code of steps <= N")
-    ex.add_argument("--out", help="write into OUT/micrograd instead of exercises/")
-    ex.set_defaults(run=cmd_exercises)
-
-    ladder = commands.add_parser("ladder", help="check every rung: steps <= N solved pass, later steps are todo")
-    ladder.set_defaults(run=cmd_ladder)
 
     hint = commands.add_parser("hint", help="the next hint where you are (make hint, make hint STEP=N)")
     hint.add_argument("step", nargs="?", help="the step number (default: the step you are at)")
@@ -451,18 +397,17 @@ def main(argv: list[str] | None = None) -> int:
     selftest.add_argument("--impl", default="exercises")
     selftest.set_defaults(run=cmd_selftest)
 
-    student_release = commands.add_parser("student-release", help="build the student release (make student-release)")
-    student_release.add_argument("--out", default="build/student-release")
-    student_release.set_defaults(run=cmd_release)
-
     spec = commands.add_parser("spec", help="what step N checks, in words, with one example each")
     spec.add_argument("step", help="the step number")
     spec.set_defaults(run=cmd_spec)
 
-    table = commands.add_parser("steps-table", help="print the README's steps table, made from kata.toml")
-    table.set_defaults(run=cmd_steps_table)
+    dev = commands.add_parser("dev", help="the maintainers' commands (need solutions/): python -m kata dev --help")
+    dev.add_argument("dev_args", nargs=argparse.REMAINDER)
+    dev.set_defaults(run=cmd_dev)
 
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["dev"]:  # the maintainers' commands parse their own arguments (and --help)
+        return cmd_dev(argparse.Namespace(dev_args=argv[1:]))
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []  # for pytest, untouched by argparse
     args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     if hasattr(args, "pytest_args"):
@@ -475,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
             print(problem, file=sys.stderr)
             return 2
     try:
-        return args.run(args)
+        return int(args.run(args))
     except KeyboardInterrupt:
         print("\nstopped.")
         return 130

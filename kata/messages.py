@@ -12,15 +12,16 @@ import builtins
 import difflib
 import re
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 UNREADABLE = ("SyntaxError", "IndentationError", "TabError")  # Python cannot even read the file
 IMPORT_ERRORS = ("ModuleNotFoundError", "ImportError")
-STUB = re.compile(r"""NotImplementedError\(\s*(['"])Step (\d+): """)
 
 
-def where(info: dict) -> str:
+def where(info: dict[str, Any]) -> str:
     """'engine.py line 45, in __mul__' for a described exception, or '' if unknown."""
     if "file" not in info:
         return ""
@@ -30,7 +31,7 @@ def where(info: dict) -> str:
     return text
 
 
-def explain(info: dict) -> str:
+def explain(info: dict[str, Any]) -> str:
     """One friendly paragraph about a described exception (no traceback)."""
     kind, message = info.get("type", "Exception"), info.get("message", "")
     place = where(info)
@@ -43,7 +44,7 @@ def explain(info: dict) -> str:
     return "\n".join(lines)
 
 
-def _hint(info: dict) -> str:
+def _hint(info: dict[str, Any]) -> str:
     kind, message = info.get("type", ""), info.get("message", "")
     if kind in UNREADABLE:
         return "Python cannot read this file: fix the line above (look at the line before it too)."
@@ -133,7 +134,7 @@ def _is_scaffold(statement: ast.stmt) -> bool:
     return isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name)
 
 
-def _blocks(tree: ast.AST):
+def _blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:
     for node in ast.walk(tree):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
@@ -179,7 +180,7 @@ def function_at(source: str, line: int) -> str:
     return found
 
 
-def stub_left_in_place(directory: Path, info: dict) -> str:
+def stub_left_in_place(directory: Path, info: dict[str, Any]) -> str:
     """For a stub's NotImplementedError: the message to show when the student wrote the code below the
     raise but did not delete the raise ('' when the code below it is the stub's own)."""
     file, line = info.get("file"), info.get("line")

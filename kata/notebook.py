@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 import types
 from pathlib import Path
+from typing import Any
 
 from kata.catalogue import CHECKS, Case
 from kata.catalogue.core import failure_text
@@ -29,7 +30,7 @@ def _package() -> types.ModuleType:
     package = sys.modules.get(PACKAGE)
     if package is None or getattr(package, "__notebook__", False) is False:
         package = types.ModuleType(PACKAGE)
-        package.__path__ = []  # type: ignore[attr-defined]
+        package.__path__ = []
         package.__notebook__ = True  # type: ignore[attr-defined]
         for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
             del sys.modules[name]
@@ -65,7 +66,7 @@ def setup() -> None:
             shell.user_ns.update({k: v for k, v in vars(module).items() if not k.startswith("_")})
 
 
-def check(key: str, cases: list[dict]) -> None:
+def check(key: str, cases: list[dict[str, Any]]) -> None:
     """Run one check of the catalogue on every case, against the expectation recorded with it.
 
     Raises AssertionError saying, for every failing case, what was expected and what the code gave."""
@@ -79,7 +80,8 @@ def check(key: str, cases: list[dict]) -> None:
         except Exception as error:  # noqa: BLE001 - the student's code may raise anything
             outcome = of_error(case, describe_exception(error, None))
         else:
-            outcome = of_result(case, observation, lambda case, observation, e=entry["expectation"]: e)
+            recorded = entry["expectation"]
+            outcome = of_result(case, observation, lambda _case, _observation: recorded)
         if outcome.state != "passed":
             failures.append(failure_text(found.key, case.title, outcome.problems) if outcome.problems else outcome.text)
     if failures:

@@ -12,6 +12,9 @@ TESTS = ROOT / "tests"
 PACKAGE: str = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))["kata"]["package"]
 
 EXPECTED = TESTS / "expected.json"  # the reference's observations, in a student release (no solutions/)
+# kata/'s subpackages that never leave the maintainers' repository: the oracle (every right answer) and
+# the maintainers' tools (they need solutions/). The release, the nbgrader course and the sandbox leave them out.
+TRUSTED_ONLY = ("oracle", "dev")
 IMPLEMENTATIONS = {"exercises": EXERCISES, "solutions": SOLUTIONS}
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pytest
 
@@ -28,6 +30,9 @@ from kata.harness.observe import Implementation, describe_exception, register_pa
 from kata.harness.probes import ON_KATA_ENGINE, PROBES
 from kata.messages import IMPORT_ERRORS, UNREADABLE, did_you_mean, explain, stub_left_in_place
 from kata.paths import PACKAGE, implementation_dir
+
+if TYPE_CHECKING:
+    from _pytest.terminal import TerminalReporter
 
 KATA_ENGINE_PACKAGE = "micrograd_on_kata_engine"
 
@@ -50,6 +55,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--kata-report", default=None, help="write one JSON line per test to this file")
 
 
+def _watch_the_recursion_limit() -> None:
+    """As the grader's child does: one watch on sys.setrecursionlimit for the whole run, installed before any
+    of the student's code runs (even a `from sys import setrecursionlimit` is then the watched one)."""
+    from kata.harness.probes import step4
+
+    if step4.WATCH is None:
+        step4.WATCH = step4.RecursionLimitWatch()
+        step4.WATCH.install()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from kata.manifest import load
 
@@ -63,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
     sys.path.insert(0, str(directory))
+    _watch_the_recursion_limit()
     report = config.getoption("--kata-report")
     if report:
         config.pluginmanager.register(JsonReport(open(report, "a", encoding="utf-8")), "kata-json-report")  # noqa: SIM115
@@ -156,7 +172,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def run_case(student: Implementation, on_kata_engine: Implementation | None, earlier_steps: dict[int, bool]):
+def run_case(
+    student: Implementation, on_kata_engine: Implementation | None, earlier_steps: dict[int, bool]
+) -> Callable[[Case], None]:
     """run_case(case): probe the student's code and judge the result, as the grader would."""
 
     def run(case: Case) -> None:
@@ -200,7 +218,7 @@ def mg(
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item):
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """In a student release (no oracle), a failing example marked `uses(N, ...)` ran the student's own step
     N code: when step N does not pass yet, it is reported as blocked by it, not as a failure."""
     try:
@@ -209,7 +227,8 @@ def pytest_runtest_call(item: pytest.Item):
         marker = item.get_closest_marker("uses")
         if marker is None or has_oracle() or isinstance(error, (Blocked, NotImplementedError)):
             raise
-        student = item.funcargs.get("student") or item.funcargs.get("mg")
+        funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+        student = funcargs.get("student") or funcargs.get("mg")
         if student is None:
             raise
         cache = item.config.stash.setdefault(_EARLIER, {})
@@ -219,7 +238,7 @@ def pytest_runtest_call(item: pytest.Item):
         raise
 
 
-_EARLIER = pytest.StashKey[dict]()
+_EARLIER = pytest.StashKey[dict[int, bool]]()
 
 
 def _blocked_text(step: int) -> str:
@@ -243,14 +262,14 @@ def _step_of(item: pytest.Item) -> int | None:
 class JsonReport:
     """One JSON line per test: {"event": "start"} when it begins, {"event": "end", "outcome": ...} after."""
 
-    def __init__(self, handle) -> None:
+    def __init__(self, handle: TextIO) -> None:
         self.handle = handle
         self.outcomes: dict[str, tuple[str, str]] = {}
         self.steps: dict[str, int | None] = {}
-        self.errors: dict[str, dict] = {}  # nodeid -> the student's exception (type, file, line, ...)
+        self.errors: dict[str, dict[str, Any]] = {}  # nodeid -> the student's exception (type, file, line, ...)
         self.durations: dict[str, float] = {}  # nodeid -> seconds of its setup, call and teardown so far
 
-    def write(self, record: dict) -> None:
+    def write(self, record: dict[str, Any]) -> None:
         self.handle.write(json.dumps(record) + "\n")
         self.handle.flush()
 
@@ -274,7 +293,7 @@ class JsonReport:
             self.errors[report.nodeid] = report.kata_error
         self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         if report.when == "teardown":
-            record = {
+            record: dict[str, Any] = {
                 "event": "end",
                 "nodeid": report.nodeid,
                 "step": self.steps.get(report.nodeid),
@@ -290,11 +309,11 @@ class JsonReport:
         self.handle.close()
 
 
-_SHOWN = pytest.StashKey[set]()  # the unreadable files already explained in full in this run
+_SHOWN = pytest.StashKey[set[tuple[object, ...]]]()  # the unreadable files already explained in full in this run
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport | None:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
     """Reports for todo, judged failures and exceptions in the student's code, made directly: pytest's
     own report would first format a full traceback, only for it to be replaced (slow for 30 todos)."""
     if call.excinfo is None or call.when != "call":
@@ -349,7 +368,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytes
 CANNOT_RUN = "cannot run"  # the category of the checks stopped by an error already shown in full
 
 
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     if getattr(report, "kata_todo", None) and report.when == "call":
         return "todo", "T", ("TODO", {"yellow": True})
     if getattr(report, "kata_blocked", None) and report.when == "call":
@@ -359,7 +380,7 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     return None
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     blocked = terminalreporter.stats.get("blocked", [])
     if blocked:
         terminalreporter.section("blocked: an earlier step first", sep="-", cyan=True)

@@ -25,7 +25,7 @@ NOTES = ROOT / "kata" / "reference_notes"
 
 def annotated(step: Step, manifest: Manifest, solutions: Path = SOLUTIONS / PACKAGE) -> str:
     """The step's reference code: every solution region of its functions, in the file's order."""
-    from kata import exercises as generator  # maintainers' module: it needs solutions/
+    from kata.dev import exercises as generator  # maintainers' module: it needs solutions/
 
     source = (solutions / step.file).read_text(encoding="utf-8")
     lines = source.splitlines()

@@ -41,7 +41,7 @@ class Report:
 def template(file: str, manifest: Manifest) -> str:
     """The untouched stub of a package file."""
     if (SOLUTIONS / PACKAGE).is_dir():
-        from kata import exercises as generator  # maintainers' copy: the stubs come from the generator
+        from kata.dev import exercises as generator  # maintainers' copy: the stubs come from the generator
 
         return generator.build(SOLUTIONS / PACKAGE, manifest)[file]
     return (TEMPLATES / file).read_text(encoding="utf-8")
@@ -56,6 +56,11 @@ def backup(path: Path, root: Path = BACKUPS) -> Path:
     folder.mkdir(parents=True)
     shutil.copy2(path, folder / path.name)
     return folder / path.name
+
+
+def _end(node: ast.stmt) -> int:
+    """The last line of a statement (Python's parser always knows it; the type says it might not)."""
+    return node.end_lineno if node.end_lineno is not None else node.lineno
 
 
 def _functions(tree: ast.AST) -> dict[str, ast.FunctionDef]:
@@ -128,17 +133,17 @@ def _line_edits(
     changes = []
     for start, end, stub_index in plan:
         stub = tfn.body[stub_index]
-        stub_text = template_lines[stub.lineno - 1 : stub.end_lineno]
+        stub_text = template_lines[stub.lineno - 1 : _end(stub)]
         if start < end:
-            first, last = sfn.body[start].lineno - 1, sfn.body[end - 1].end_lineno
-            floor = sfn.body[start - 1].end_lineno if start > 0 else sfn.lineno
+            first, last = sfn.body[start].lineno - 1, _end(sfn.body[end - 1])
+            floor = _end(sfn.body[start - 1]) if start > 0 else sfn.lineno
             while first > floor and source_lines[first - 1].strip().startswith("#"):
                 first -= 1  # the comments that open the student's code go with it
             ceiling = sfn.body[end].lineno - 1 if end < len(sfn.body) else len(source_lines)
             while last < ceiling and source_lines[last].strip().startswith("#"):
                 last += 1  # and so do the comments that close it
         else:  # the student deleted everything there: insert after the previous statement
-            first = last = sfn.body[start - 1].end_lineno if start > 0 else sfn.body[0].lineno - 1
+            first = last = _end(sfn.body[start - 1]) if start > 0 else sfn.body[0].lineno - 1
         changes.append((first, last, stub_text))
     return changes
 
@@ -181,7 +186,7 @@ def reset_step(
         plan = _plan(tfn, sfn, step.number)
         if plan is None:
             whole_first = (sfn.decorator_list[0].lineno if sfn.decorator_list else sfn.lineno) - 1
-            changes.append((whole_first, sfn.end_lineno, template_lines[tfn.lineno - 1 : tfn.end_lineno]))
+            changes.append((whole_first, _end(sfn), template_lines[tfn.lineno - 1 : _end(tfn)]))
             report.whole.append(function.name)
         else:
             changes += _line_edits(lines, template_lines, tfn, sfn, plan)

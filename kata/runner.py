@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from kata.manifest import Step
 from kata.messages import TIMEOUT_BANNER, TimeoutStack, explain_timeout, parse_timeout_dump
@@ -49,10 +49,10 @@ class StepResult:
     seconds: float = 0.0
     returncode: int = 0
     output: str = ""
-    messages: dict[str, str] = field(default_factory=dict)  # nodeid -> todo or failure message
+    messages: dict[str, str] = field(default_factory=dict[str, Any])  # nodeid -> todo or failure message
     first_todo: str = ""
     stack: TimeoutStack | None = None  # where the hung test was when it was stopped
-    problems: list[dict] = field(default_factory=list)  # the student's exceptions: type, file, line, ...
+    problems: list[dict[str, Any]] = field(default_factory=list)  # the student's exceptions: type, file, line, ...
     check_seconds: float = 0.0  # the time its checks took (without pytest's start-up)
 
     @property
@@ -85,7 +85,7 @@ class StepResult:
         return "todo"
 
     @property
-    def unreadable(self) -> dict | None:
+    def unreadable(self) -> dict[str, Any] | None:
         """The first file Python could not read or import, if every failure of the step is that."""
         from kata.messages import IMPORT_ERRORS, UNREADABLE
 
@@ -113,7 +113,7 @@ def pytest_command(paths: list[str], impl: str, report: Path, budget: float, ext
     ]
 
 
-def child_environment(steps: list[Step], env: dict | None = None) -> dict[str, str]:
+def child_environment(steps: list[Step], env: dict[str, str] | None = None) -> dict[str, str]:
     """The child's environment: the student profile of Hypothesis, its files under .kata/, and the
     shrinker's share of the budget (the caller's env wins: make check and CI choose `grade`)."""
     child = {**os.environ, **(env or {})}
@@ -128,7 +128,7 @@ def run_step(
     impl: str = "exercises",
     extra: list[str] | None = None,
     capture: bool = False,
-    env: dict | None = None,
+    env: dict[str, str] | None = None,
     out: TextIO | None = None,
 ) -> StepResult:
     """Run a step's suite; stream pytest's output to out (stdout) unless capture is set."""
@@ -140,7 +140,7 @@ def run_steps(
     impl: str = "exercises",
     extra: list[str] | None = None,
     capture: bool = True,
-    env: dict | None = None,
+    env: dict[str, str] | None = None,
     out: TextIO | None = None,
     launcher: Launcher | None = None,
     record: bool = True,
@@ -159,7 +159,8 @@ def run_steps(
     returncode = 0
     with tempfile.TemporaryDirectory(prefix="kata-") as scratch:
         report = Path(scratch) / "report.jsonl"
-        pending, skip, resumed = list(steps), [], False
+        pending, resumed = list(steps), False
+        skip: list[str] = []
         for attempt in range(RESUMES + 1):
             if not pending:
                 break
@@ -211,7 +212,7 @@ def run_steps(
 
 
 def run_in_parallel(
-    steps: list[Step], impl: str = "exercises", jobs: int = 2, env: dict | None = None
+    steps: list[Step], impl: str = "exercises", jobs: int = 2, env: dict[str, str] | None = None
 ) -> list[StepResult]:
     """run_steps in `jobs` children at once (make progress on a machine with cores to spare), the
     steps shared out by how long their checks took last time; results in the steps' order."""
@@ -244,7 +245,7 @@ def _is_terminal(stream: TextIO) -> bool:
         return False
 
 
-def _run(command: list[str], env: dict, limit: float, echo: TextIO | None) -> tuple[str, int, bool]:
+def _run(command: list[str], env: dict[str, str], limit: float, echo: TextIO | None) -> tuple[str, int, bool]:
     """Run the child; (its output, its exit status, whether the outer limit stopped it)."""
     process = subprocess.Popen(
         command,
@@ -258,7 +259,7 @@ def _run(command: list[str], env: dict, limit: float, echo: TextIO | None) -> tu
     return collect(process, limit, echo)
 
 
-def collect(process: subprocess.Popen, limit: float, echo: TextIO | None) -> tuple[str, int, bool]:
+def collect(process: subprocess.Popen[bytes], limit: float, echo: TextIO | None) -> tuple[str, int, bool]:
     """Read the child's output (echoing it, up to a stack dump) until it ends or the limit passes."""
     reader = Reader(process, echo)
     reader.start()
@@ -277,7 +278,7 @@ class Reader(threading.Thread):
     """Copies a child's output as it comes (so pytest's progress dots show at once), holding back
     pytest-timeout's stack dump: the summary says where the test was, in a few lines."""
 
-    def __init__(self, process: subprocess.Popen, echo: TextIO | None) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], echo: TextIO | None) -> None:
         super().__init__(daemon=True)
         self.process, self.echo = process, echo
         self.chunks: list[str] = []
@@ -321,14 +322,14 @@ class Reader(threading.Thread):
         return "".join(self.chunks)
 
 
-def _own_group() -> dict:
+def _own_group() -> dict[str, Any]:
     """Start the suite in its own process group, so that a timeout can stop everything it started."""
     if os.name == "posix":
         return {"start_new_session": True}
     return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}  # Windows without WSL
 
 
-def kill(process: subprocess.Popen) -> None:
+def kill(process: subprocess.Popen[bytes]) -> None:
     if not hasattr(os, "killpg"):
         process.kill()
         return
@@ -344,11 +345,11 @@ class Launcher:
     are already imported when a run is asked for. Each child serves one run; the next is started at
     once, in the background."""
 
-    def __init__(self, env: dict | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
         self.env = env
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
-    def _spawn(self, env: dict) -> subprocess.Popen:
+    def _spawn(self, env: dict[str, str]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [sys.executable, "-m", "kata.launch", "--wait"],
             cwd=ROOT,
@@ -359,11 +360,11 @@ class Launcher:
             **_own_group(),
         )
 
-    def prepare(self, env: dict) -> None:
+    def prepare(self, env: dict[str, str]) -> None:
         if self.process is None or self.process.poll() is not None:
             self.process = self._spawn(env)
 
-    def run(self, args: list[str], env: dict, limit: float, echo: TextIO | None) -> tuple[str, int, bool]:
+    def run(self, args: list[str], env: dict[str, str], limit: float, echo: TextIO | None) -> tuple[str, int, bool]:
         self.prepare(env)
         process, self.process = self.process, None
         assert process is not None and process.stdin is not None
@@ -386,7 +387,7 @@ class Launcher:
 # ---- The JSON report -----------------------------------------------------------------------------
 
 
-def _records(path: Path) -> list[dict]:
+def _records(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     records = []
@@ -400,12 +401,12 @@ def _records(path: Path) -> list[dict]:
     return records
 
 
-def _unfinished(records: list[dict]) -> list[str]:
+def _unfinished(records: list[dict[str, Any]]) -> list[str]:
     ended = {r["nodeid"] for r in records if r.get("event") == "end"}
     return [r["nodeid"] for r in records if r.get("event") == "start" and r["nodeid"] not in ended]
 
 
-def _fold(records: list[dict], result: StepResult) -> None:
+def _fold(records: list[dict[str, Any]], result: StepResult) -> None:
     for record in records:
         if record.get("step") not in (None, result.step.number) or record.get("event") != "end":
             continue
@@ -540,7 +541,7 @@ def record_state(results: list[StepResult], impl: str) -> None:
         os.replace(temporary, path)
 
 
-def last_state(impl: str) -> dict[int, dict]:
+def last_state(impl: str) -> dict[int, dict[str, Any]]:
     """step number -> what the last run of it found, for this implementation ({} if never run)."""
     try:
         data = json.loads(state_file().read_text(encoding="utf-8"))

@@ -19,7 +19,10 @@ import importlib
 import importlib.util
 import json
 import sys
+import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kata.paths import PACKAGE, ROOT, implementation_dir
 
@@ -27,13 +30,13 @@ OUT = ROOT / "build" / "shell"
 NOTEBOOK = ROOT / "build" / "playground.ipynb"
 
 
-def namespace(impl: str) -> dict:
+def namespace(impl: str) -> dict[str, Any]:
     """The prompt's names: your modules, Value and friends, and draw()."""
     folder = implementation_dir(impl)
     sys.path.insert(0, str(folder))
     for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
         del sys.modules[name]
-    names: dict = {"__name__": "__console__"}
+    names: dict[str, Any] = {"__name__": "__console__"}
     loaded = []
     for module in ("engine", "numeric", "nn", "train", "forward", "optim", "data", "viz"):
         try:
@@ -55,8 +58,8 @@ def namespace(impl: str) -> dict:
     return names
 
 
-def _drawer(viz):
-    def draw(root, name: str = "graph", format: str = "svg"):
+def _drawer(viz: types.ModuleType | None) -> Callable[..., None]:
+    def draw(root: Any, name: str = "graph", format: str = "svg") -> None:
         """Draw the graph of a Value with its data and grad: build/shell/<name>.svg (needs graphviz),
         else print it as text."""
         if viz is None:
@@ -71,7 +74,7 @@ def _drawer(viz):
     return draw
 
 
-def banner(impl: str, names: dict) -> str:
+def banner(impl: str, names: dict[str, Any]) -> str:
     folder = implementation_dir(impl) / PACKAGE
     ready = [n for n in ("Value", "topological_order", "numerical_derivative", "MLP", "Dual") if n in names]
     return "\n".join(

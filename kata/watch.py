@@ -76,7 +76,7 @@ class Watch:
         self.say(f"watching {self.folder} (Ctrl-C stops)  --  step {result.step.number}: {result.step.title}\n")
         self.say(full_report(result, self.manifest))
 
-    def wait_for_change(self, seen: dict) -> None:
+    def wait_for_change(self, seen: dict[str, tuple[int, int]]) -> None:
         while snapshot(self.folder) == seen:
             time.sleep(self.interval)
 

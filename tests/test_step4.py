@@ -1,7 +1,7 @@
 """Step 4: topological order and backward() (micrograd/engine.py). Run: make test-step4
 
 topological_order(root) lists every node root depends on, once, each after all of its inputs, with
-an explicit stack (a chain 100,000 deep must work). backward() sets self.grad = 1.0, then runs every
+an explicit stack (a chain 5,000 deep must work, without recursion). backward() sets self.grad = 1.0, then runs every
 node's _backward in reverse topological order: the output first.
 
 The graphs here are bare nodes (your class, the kata's attributes) whose closures only record that

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kata import exercises as generator  # noqa: E402 - after the path is set
+from kata.dev import exercises as generator  # noqa: E402 - after the path is set
 from kata.manifest import load  # noqa: E402
 from kata.paths import PACKAGE, SOLUTIONS  # noqa: E402
 
@@ -242,14 +242,16 @@ def watch_times(folder: Path) -> tuple[float, float]:
         start_new_session=True,
     )
     seen = ""
+    assert process.stdout is not None  # stdout=PIPE
+    stdout = process.stdout
 
     def until(pattern: str, limit: float = 60) -> None:
         nonlocal seen
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([process.stdout], [], [], 0.02)
+            ready, _, _ = select.select([stdout], [], [], 0.02)
             if ready:
-                seen += os.read(process.stdout.fileno(), 65536).decode(errors="replace")
+                seen += os.read(stdout.fileno(), 65536).decode(errors="replace")
             found = re.search(pattern, seen)
             if found:
                 seen = seen[found.end() :]

@@ -71,11 +71,11 @@ STAGES = (
         ((PY, "-m", "pytest", "tests", "--impl", "solutions", "-q", "--no-header"),),
         env=GRADE,
     ),
-    Stage("exercises", "exercises/ is what the generator makes", ((PY, "-m", "kata", "exercises", "--check"),)),
+    Stage("exercises", "exercises/ is what the generator makes", ((PY, "-m", "kata", "dev", "exercises", "--check"),)),
     Stage(
         "ladder",
         "the stub ladder: solved steps pass, later steps are todo",
-        ((PY, "-m", "kata", "ladder"),),
+        ((PY, "-m", "kata", "dev", "ladder"),),
     ),
     Stage(
         "devtests",

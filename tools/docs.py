@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kata import readme
 from kata.catalogue.bugs import BUGS
+from kata.dev import readme
 from kata.lessons import lesson
 from kata.manifest import Manifest, load
 from kata.paths import ROOT

@@ -10,6 +10,7 @@ from collections import Counter
 
 from kata.catalogue.core import Problem, against, check, looks_like
 from kata.catalogue.graphs import listing, names
+from kata.harness.probes.step4 import DEEP
 
 
 def _shown(spec: dict, items: list, length: int) -> str:
@@ -150,11 +151,14 @@ def seed(args: dict, expectation: dict, got: dict) -> list[Problem]:
     return problems
 
 
-@check(4, "deep-chain", "a chain 100,000 nodes deep: topological_order and backward() work without recursion")
+@check(4, "deep-chain", f"a chain {DEEP:,} nodes deep: topological_order and backward() work without recursion")
 def deep_chain(args: dict, expectation: dict, got: dict) -> list[Problem]:
     nodes = expectation["nodes"]
     if got.get("recursion limit raised"):
-        return [Problem("the recursion limit was raised (and maybe restored)"), looks_like("topo-recursive")]
+        return [
+            Problem("the recursion limit was changed during the call: a loop with its own stack needs no more room"),
+            looks_like("topo-recursive"),
+        ]
     if got.get("length") != nodes or got.get("misplaced") != 0:
         return [
             Problem(

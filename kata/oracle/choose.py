@@ -30,11 +30,6 @@ class RandomChooser:
     def pick(self, options: Sequence[Any]) -> Any:
         return options[self.rng.randrange(len(options))]
 
-    def shuffled(self, items: Sequence[Any]) -> list[Any]:
-        out = list(items)
-        self.rng.shuffle(out)
-        return out
-
 
 def step_chooser(seed: int, step: int, salt: str = "") -> RandomChooser:
     text = f"micrograd-kata/{seed}/step{step}" + (f"/{salt}" if salt else "")
@@ -48,11 +43,6 @@ def number_between(choose: Chooser, low: float, high: float, avoid_below: float 
         if abs(x) >= avoid_below:
             return x
     return high
-
-
-def signed(choose: Chooser, low: float, high: float) -> float:
-    """A number whose magnitude lies in [low, high], with a random sign."""
-    return choose.pick([-1, 1]) * number_between(choose, low, high)
 
 
 class NoClearCase(RuntimeError):

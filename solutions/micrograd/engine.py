@@ -323,7 +323,7 @@ def topological_order(root):
     """Every Value that root depends on, root included: each exactly once, each after its inputs.
 
     It is a depth-first search that adds a node only once all of its inputs are in the list
-    (post-order). It keeps its own stack instead of recursing, so a graph 100,000 nodes deep
+    (post-order). It keeps its own stack instead of recursing, so a graph thousands of nodes deep
     does not hit Python's recursion limit.
     """
     ### BEGIN SOLUTION

@@ -15,7 +15,9 @@ import sys
 from kata.harness.build import bare_maker, bare_node
 from kata.harness.observe import number
 
-DEEP = 100_000
+DEEP = 5_000  # nodes of the deep chain: far more than HEADROOM
+HEADROOM = 200  # frames the student's code gets below the probe for the deep chain: plenty for a loop,
+# far too few for a recursion along the chain, whatever limit the student's code set beforehand
 MAX_REPORTED = 2_000  # items of an order or a call list reported at most (their lengths are always reported)
 
 _id = id
@@ -24,29 +26,27 @@ _type = type
 _list = list
 _range = range
 _enumerate = enumerate
+_getframe = sys._getframe
+_getrecursionlimit = sys.getrecursionlimit
 
 
 class RecursionLimitWatch:
-    """Records the highest recursion limit the student's code sets while it is installed.
+    """Counts the student's calls to sys.setrecursionlimit while it is installed.
 
-    The child installs one before any student code runs (so even a `from sys import
-    setrecursionlimit` taken at import time is the watched one); in-process, a probe installs it
-    around the call."""
+    The child (and the local suites' plugin) installs one before any student code runs, so even a
+    `from sys import setrecursionlimit` taken at import time is the watched one; in-process, a probe
+    installs it around the call."""
 
     def __init__(self) -> None:
         self.real = sys.setrecursionlimit
-        self.highest = sys.getrecursionlimit()
+        self.calls = 0
 
     def set(self, limit: int) -> None:
-        self.highest = max(self.highest, limit)
+        self.calls += 1
         self.real(limit)
 
     def install(self) -> None:
         sys.setrecursionlimit = self.set
-
-    def reset(self) -> int:
-        self.highest = sys.getrecursionlimit()
-        return self.highest
 
 
 WATCH: RecursionLimitWatch | None = None  # installed for good by the child
@@ -125,20 +125,32 @@ def seed(mg, args: dict) -> dict:
     return {"leaf.backward(): leaf.grad": number(leaf.grad), "root.backward(): root.grad": number(nodes[-1].grad)}
 
 
+def _depth() -> int:
+    """How many frames deep this call is."""
+    depth, frame = 0, _getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    return depth
+
+
 def deep_chain(mg, args: dict) -> dict:
+    """topological_order and backward() on a chain DEEP nodes long, with only HEADROOM frames of
+    recursion allowed below this one: a loop with its own stack needs a few, a recursion along the
+    chain needs DEEP (and raising the limit during the call is seen by the watch)."""
     was_enabled = gc.isenabled()
     watch, installed = _watch()
-    before = watch.reset()
-    gc.disable()  # 100,000 nodes: collecting them mid-check only costs time
+    calls, before = watch.calls, _getrecursionlimit()
+    gc.disable()  # DEEP nodes: collecting them mid-check only costs time
+    watch.real(_depth() + HEADROOM)
     try:
         report = _deep_chain(mg.Value, mg.engine.topological_order)
     finally:
-        report_limit = watch.highest
-        sys.setrecursionlimit = watch.real if installed else sys.setrecursionlimit
         watch.real(before)
+        if installed:
+            sys.setrecursionlimit = watch.real
         if was_enabled:
             gc.enable()
-    report["recursion limit raised"] = report_limit > before
+    report["recursion limit raised"] = watch.calls > calls
     return report
 
 

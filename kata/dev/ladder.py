@@ -15,7 +15,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kata import exercises as generator
+from kata.dev import exercises as generator
 from kata.manifest import Manifest, load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.runner import StepResult, pytest_command, read_report

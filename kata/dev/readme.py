@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kata.manifest import Manifest
 
-BEGIN = "<!-- steps-table: made by `python -m kata steps-table` from kata.toml -->"
+BEGIN = "<!-- steps-table: made by `make docs` from kata.toml -->"
 END = "<!-- end of steps-table -->"
 
 

@@ -22,18 +22,16 @@ import sys
 import zipfile
 from pathlib import Path
 
-from kata import exercises as generator
 from kata.catalogue import PUBLIC_SEED, STEPS
+from kata.dev import exercises as generator
 from kata.harness.probes import PROBES
 from kata.manifest import Manifest, load
 from kata.oracle.draw import cases
 from kata.oracle.expect import expectation
 from kata.oracle.reference import reference as load_reference
-from kata.paths import PACKAGE, ROOT, SOLUTIONS
+from kata.paths import PACKAGE, ROOT, SOLUTIONS, TRUSTED_ONLY
 
-MAINTAINER_MODULES = ("exercises.py", "ladder.py", "release.py")  # kata modules that need solutions/
-# Left out of the release: the maintainers' tools, and the oracle (every right answer of the kata)
-MAINTAINERS_ONLY = [*(f"kata/{name}" for name in MAINTAINER_MODULES), "kata/oracle"]
+MAINTAINERS_ONLY = [f"kata/{name}" for name in TRUSTED_ONLY]  # left out of the release
 KEEP = [
     "kata.toml",
     "README.md",
