@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from kata.catalogue.core import Case
-from kata.oracle.choose import Chooser, attempts, signed
+from kata.oracle.choose import Chooser, attempts, number_between
 from kata.oracle.distinct import clear
 from kata.oracle.graphs import evaluate, gradients
 from kata.oracle.ops import LIMIT
@@ -86,7 +86,7 @@ def _clear(x: float, y: float, z: float) -> bool:
 
 def case(choose: Chooser, title: str = "a point") -> Case:
     for _ in attempts():
-        x, y, z = signed(choose, 0.3, 1.5), signed(choose, 0.3, 2.5), signed(choose, 0.3, 1.5)
+        x, y, z = (number_between(choose, -high, high, avoid_below=0.3) for high in (1.5, 2.5, 1.5))
         if _clear(x, y, z):
             return Case("step3.by-hand", {"x": x, "y": y, "z": z}, f"{title}: x = {x}, y = {y}, z = {z}")
     raise AssertionError("unreachable: attempts() raises when no clear point is found")
