@@ -222,6 +222,25 @@ def test_without_dot_it_prints_a_text_tree_and_how_to_install(tmp_path, referenc
     assert "x1 data=2.0000 grad=-1.5000" in tree and not (tmp_path / "g.svg").exists()
 
 
+def test_the_warm_up_is_drawn_with_the_students_numbers_and_where_the_engine_disagrees(tmp_path, reference):
+    import xml.etree.ElementTree as ElementTree
+
+    from kata import warmup_graph
+
+    hand = warmup_graph.by_hand(reference.engine.backprop_by_hand)
+    root, disagreements = warmup_graph.picture(hand, warmup_graph.by_engine(reference.Value))
+    assert disagreements == [] and (root.label, root.data) == ("f", hand["f"][0])
+    svg = reference.viz.draw_dot(root, filename=str(tmp_path / "w"), format="svg")
+    texts = " ".join(e.text or "" for e in ElementTree.parse(svg).getroot().iter() if e.tag.endswith("text"))
+    assert "grad -1.3679" in texts and "grad 3.3679" in texts  # d(f)/dx and d(f)/dz at the lecture's point
+
+    one_path = {**hand, "x": (1.0, -1.0)}  # x's second path forgotten
+    root, disagreements = warmup_graph.picture(one_path, warmup_graph.by_engine(reference.Value))
+    assert len(disagreements) == 1 and disagreements[0].startswith("  x: by hand data 1.0000 grad -1.0000")
+    with pytest.raises(warmup_graph.NotANumberPair, match="returned no 'y'"):
+        warmup_graph.by_hand(lambda x, y, z: {"x": (x, 1.0)})
+
+
 def test_the_demo_writes_plots_that_decode_and_restores_the_collector(tmp_path, reference):
     import gc
 
