@@ -137,4 +137,11 @@ BUGS: dict[str, str] = {
     "used twice gets the SUM of the gradients that come back along both paths",
     "hand-inner-derivative": "the inner derivative is missing: exp(x * z) changes with x at the rate "
     "z * exp(x * z) (and with z at x * exp(x * z)): the chain rule multiplies by d(x * z)/dx = z",
+    # ---- step 5: an activation per layer ----
+    "activations-ignored": "a layer does not apply the activation named for it: MLP(nin, nouts, activations) passes "
+    "activations[i] on to layer i (the default only when activations is None), Layer passes it on to its Neurons, "
+    "and a Neuron applies the one it was given (relu, sigmoid, tanh or none), not always tanh",
+    "activation-last-layer-only": "only the last layer got its activation; the hidden layers must apply theirs "
+    "too (activations[i] is for layer i)",
+    "sigmoid-sign": "sigmoid(t) is 1 / (1 + exp(-t)): the sign of the exponent is lost (that is sigmoid(-t))",
 }
