@@ -241,6 +241,29 @@ def test_the_warm_up_is_drawn_with_the_students_numbers_and_where_the_engine_dis
         warmup_graph.by_hand(lambda x, y, z: {"x": (x, 1.0)})
 
 
+def test_the_depth_demo_says_what_it_measured_and_plots_it(tmp_path):
+    import matplotlib.image
+
+    from kata.demo_depth import Measured, plot, verdict
+
+    def runs(curves: dict[str, list[list[float]]], accuracy: str = "") -> dict[str, Measured]:
+        costs = {"2-4-1": (17, 1.0), "2-8-8-1": (105, 3.0), "2-16-16-1": (337, 8.0)}
+        return {n: Measured(n, costs[n][0], c, costs[n][1], 100, accuracy) for n, c in curves.items()}
+
+    solved, stuck = [1.0, 0.05, 0.001], [1.0, 0.5, 0.3]
+    xor = runs({"2-4-1": [solved, stuck, solved], "2-8-8-1": [solved] * 3, "2-16-16-1": [solved] * 3})
+    moons = runs({"2-4-1": [[1.0, 0.3, 0.2]], "2-8-8-1": [[1.0, 0.3, 0.05]], "2-16-16-1": [[1.0, 0.05, 0.01]]}, "90%")
+    words = "\n".join(verdict(xor, moons))
+    assert "on XOR, depth bought reliability: below 0.01: 2-16-16-1 in 3 of 3 seeds" in words
+    assert "2-4-1 in 2 of 3 seeds" in words
+    assert "on two moons, depth bought the solution itself: below 0.1: 2-16-16-1 at step 2, 2-4-1 never" in words
+    assert "took 8.0x as long as one of 2-4-1" in words
+    same = runs({name: [solved] for name in ("2-4-1", "2-8-8-1", "2-16-16-1")})
+    assert "depth bought little" in "\n".join(verdict(same, same))
+    image = matplotlib.image.imread(plot(xor, moons, tmp_path / "depth.png"))
+    assert image.shape[1] > 600 and image.std() > 0.05
+
+
 def test_the_demo_writes_plots_that_decode_and_restores_the_collector(tmp_path, reference):
     import gc
 

@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = commands.add_parser("demo", help="train XOR, two moons and a sine fit with your engine (make demo)")
     demo.add_argument("--impl", default="exercises")
-    demo.add_argument("--runs", default="xor,moons,sine", help="which runs, comma separated")
+    demo.add_argument("--runs", default="xor,moons,sine,depth", help="which runs, comma separated")
     demo.add_argument(
         "--gc",
         default="managed",
