@@ -41,7 +41,7 @@ def test_the_red_team_page_lists_every_case_once_with_what_it_deserves() -> None
     for case in cases:
         rows = [line for line in page.splitlines() if line.startswith(f"| `{case['id']}` |")]
         assert len(rows) == 1, case["id"]
-        assert ("sandboxed only" in rows[0]) == ("plain" not in case["modes"])
+        assert ("sandboxed only" in rows[0]) == (case["modes"] == ["sandbox"])
 
 
 def test_a_case_that_says_nothing_of_what_it_deserves_is_refused() -> None:

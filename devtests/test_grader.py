@@ -1,5 +1,9 @@
 """The grader, end to end through its command line: golden outputs (with and without the sandbox),
-determinism, resuming a killed batch, one grader per output folder."""
+determinism, resuming a killed batch, Ctrl-C, one grader per output folder, arguments that are files.
+
+No verdict here depends on the machine's speed: the budgets are the manifest's (seconds per check, far
+more than the reference needs), except for the one fixture that hangs, which is graded on its own with
+a short budget that only its hanging checks reach."""
 
 import csv
 import json
@@ -9,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,21 +50,13 @@ HAVE_BWRAP = (
 MODES = ["--require-sandbox", "--no-sandbox"] if HAVE_BWRAP else ["--no-sandbox"]
 
 
-def grade(submissions, out, *extra):
-    command = [
-        sys.executable,
-        "-m",
-        "grader",
-        *map(str, submissions),
-        "--out",
-        str(out),
-        "--seed",
-        SEED,
-        "--timeout",
-        "1",
-        *extra,
-    ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+HANG_TIMEOUT = "3"  # seconds: only the hanging fixture's hanging checks ever reach it
+
+
+def grade(submissions, out, *extra, cwd=ROOT):
+    command = [sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out), "--seed", SEED, *extra]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +83,22 @@ def normalized(out: Path, name: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module", params=MODES)
 def graded(request, fixtures, tmp_path_factory):
-    out = tmp_path_factory.mktemp("grades")
-    done = grade(fixtures.values(), out, "--jobs", "2", request.param)
+    """name -> the output folder it was graded into (the hanging fixture has a batch of its own)."""
+    steady, hanging = tmp_path_factory.mktemp("grades"), tmp_path_factory.mktemp("hanging")
+    done = grade([p for n, p in fixtures.items() if n != "hanging"], steady, "--jobs", "2", request.param)
     assert done.returncode == 0, done.stderr
-    return out
+    done = grade([fixtures["hanging"]], hanging, "--timeout", HANG_TIMEOUT, request.param)
+    assert done.returncode == 0, done.stderr
+    return {name: hanging if name == "hanging" else steady for name in fixtures}
+
+
+def rows_of(graded) -> dict[str, dict]:
+    return {r["submission"]: r for out in set(graded.values()) for r in csv.DictReader((out / "gradebook.csv").open())}
 
 
 @pytest.mark.parametrize("name", list(FIXTURES))
 def test_outputs_match_the_golden_files(graded, name):
-    for file, text in normalized(graded, name).items():
+    for file, text in normalized(graded[name], name).items():
         golden = GOLDEN / name / file
         if os.environ.get("UPDATE_GOLDEN"):
             golden.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +108,7 @@ def test_outputs_match_the_golden_files(graded, name):
 
 
 def test_the_statuses_say_what_happened(graded):
-    rows = {r["submission"]: r for r in csv.DictReader((graded / "gradebook.csv").open())}
+    rows = rows_of(graded)
     assert rows["complete"]["status"] == "ok" and rows["complete"]["score"] == points(sum(FULL.values()))
     assert rows["complete"]["max_score"] == points(MANIFEST.total_points)
     assert rows["stub"]["score"] == "0"
@@ -122,7 +126,7 @@ def test_the_statuses_say_what_happened(graded):
 
 
 def test_gradescope_results_have_one_test_per_check(graded):
-    results = json.loads((graded / "partial" / "results.json").read_text())
+    results = json.loads((graded["partial"] / "partial" / "results.json").read_text())
     assert results["score"] == FULL[1] + FULL[2] + FULL[3] and results["max_score"] == MANIFEST.total_points
     assert all(t["name"].startswith(f"Step {t['number'].split('.')[0]}: ") for t in results["tests"])
     assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(sum(FULL.values()))
@@ -149,18 +153,24 @@ def test_a_batch_killed_halfway_resumes_to_the_same_gradebook(fixtures, tmp_path
     uninterrupted = grade(copies, tmp_path / "whole", "--jobs", "1")
     assert uninterrupted.returncode == 0
     out = tmp_path / "killed"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while len(list(out.glob("*/record.json"))) < 2 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    scratch = Path(tempfile.mkdtemp(prefix="kata-killed-"))  # a killed grader cannot remove its scratch folder
+    os.chmod(scratch, 0o755)  # (children must reach their harness in it)
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
+            cwd=ROOT,
+            env={**os.environ, "TMPDIR": str(scratch)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/record.json"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/record.json")}
     assert 2 <= len(kept) < 6 and not (out / "gradebook.csv").exists()
     resumed = grade(copies, out, "--jobs", "2", "--resume")
@@ -220,3 +230,129 @@ def test_an_honest_submission_may_use_any_standard_library_module(tmp_path):
         assert done.returncode == 0, done.stderr
         full = f"stdlib_user,ok,{points(sum(FULL.values()))},{MANIFEST.total_points}"
         assert full in (tmp_path / f"out{flag}" / "gradebook.csv").read_text()
+
+
+def _descendants(pid: int) -> set[tuple[int, str]]:
+    """(pid, start time) of every process below pid, found through /proc."""
+    parents: dict[int, list[int]] = {}
+    starts: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+            starts[int(entry)] = fields[19]
+    found, stack = set(), [pid]
+    while stack:
+        for child in parents.get(stack.pop(), []):
+            found.add((child, starts[child]))
+            stack.append(child)
+    return found
+
+
+def _alive(process: tuple[int, str]) -> bool:
+    try:
+        return Path(f"/proc/{process[0]}/stat").read_text().rsplit(")", 1)[1].split()[19] == process[1]
+    except OSError:
+        return False
+
+
+def test_ctrl_c_stops_promptly_keeps_what_finished_and_resume_completes_it(fixtures, tmp_path):
+    copies = []
+    for i in range(5):
+        copy = tmp_path / "in" / f"student{i}"
+        shutil.copytree(fixtures["partial" if i != 1 else "complete"], copy)
+        copies.append(copy)
+    engine = copies[1] / "micrograd" / "engine.py"  # student1 hangs while engine.py imports: a child is busy
+    engine.write_text(engine.read_text().replace("import math\n", "import math\n\nwhile True:\n    pass\n", 1))
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    children: set = set()
+    while time.monotonic() < deadline and not (children and (out / "student0" / "record.json").exists()):
+        time.sleep(0.05)
+        children = _descendants(process.pid) if (out / "student0" / "record.json").exists() else set()
+    assert children, "the batch never reached student1"
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+    sent = time.monotonic()
+    stdout, stderr = process.communicate(timeout=120)
+    stopped = time.monotonic() - sent
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and stdout == ""
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("interrupted: 1 of 5 submissions graded and kept;") and "--resume" in last, stderr
+    assert stopped < 60, f"took {stopped:.1f} s to stop"  # a fraction of a second when idle; generous under load
+    assert not [c for c in children if _alive(c)], "a child survived the interrupted batch"
+    assert {p.parent.name for p in out.glob("*/record.json")} == {"student0"}
+    rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert list(rows) == [f"student{i}" for i in range(5)]
+    assert rows["student0"]["score"] == points(FULL[1] + FULL[2] + FULL[3])
+    assert all(rows[f"student{i}"]["score"] == "" and "--resume" in rows[f"student{i}"]["status"] for i in range(1, 5))
+    assert "Interrupted: 4 more submission" in (out / "report.html").read_text()
+    kept = (out / "student0" / "record.json").stat().st_mtime_ns
+    resumed = grade(copies, out, "--resume", "--timeout", HANG_TIMEOUT, "--jobs", "2")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "student0: " in resumed.stderr and "(resumed)" in resumed.stderr
+    assert (out / "student0" / "record.json").stat().st_mtime_ns == kept
+    rows = {r["submission"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert all(r["score"] != "" for r in rows.values())
+    assert rows["student1"]["status"] == "timeout in step 2 (importing engine.py)"
+
+
+def test_a_file_named_like_an_option_never_acts_as_one(fixtures, tmp_path):
+    """`grader *` in a folder where a student left files named --no-sandbox and --steps=1: the grader cannot
+    tell them from options typed on purpose, so it grades nothing and says how to go on; after `--` (or
+    as ./NAME) they are submissions like any other file (and worth nothing)."""
+    folder = tmp_path / "class"
+    shutil.copytree(fixtures["complete"], folder / "alice")
+    for name in ("--no-sandbox", "--steps=1"):
+        (folder / name).write_text("gotcha\n")
+    arguments = sorted(os.listdir(folder))  # what the shell makes of *
+    flag = MODES[0]  # --require-sandbox where bubblewrap works: it cannot even be combined with --no-sandbox
+    refused = grade(arguments, tmp_path / "out", flag, cwd=folder)
+    assert refused.returncode == 2
+    assert "--no-sandbox, --steps=1: looks like an option but names a file" in refused.stderr
+    assert "-- *" in refused.stderr and not (tmp_path / "out" / "gradebook.csv").exists()
+    done = grade([], tmp_path / "out", flag, "--", *arguments, cwd=folder)
+    assert done.returncode == 0, done.stderr
+    rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
+    assert set(rows) == {"alice", "no-sandbox", "steps_1"}
+    assert rows["alice"]["score"] == points(sum(FULL.values()))
+    assert all(rows[n]["status"].startswith("not a folder, a notebook") for n in ("no-sandbox", "steps_1"))
+    record = json.loads((tmp_path / "out" / "alice" / "record.json").read_text())
+    assert record["sandboxed"] == (flag == "--require-sandbox")
+    assert grade(["./--no-sandbox"], tmp_path / "out2", flag, cwd=folder).returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader gives children uids of their own")
+def test_two_graders_never_hand_out_the_same_child_uid(tmp_path):
+    from grader.sandbox import UidPool
+
+    first, second = UidPool(), UidPool()  # two graders on one machine share the lock folder
+    held = [first.acquire(), second.acquire(), first.acquire(), second.acquire()]
+    assert len(set(held)) == 4
+    for uid, pool in zip(held, (first, second, first, second)):
+        pool.release(uid)
+    assert first.acquire() == held[0]
+
+
+def test_bubblewrap_hides_the_kata_and_the_class_when_they_live_under_usr(tmp_path):
+    """The sandbox shows the system's /usr read-only; a repository, an output folder or submissions kept
+    under /usr are covered by an empty tmpfs there."""
+    from grader.sandbox import Interpreter, Sandbox, hidden_folders
+
+    hidden = hidden_folders(Path("/usr/local/share/kata"), tmp_path, Path("/usr/src/class2026"))
+    assert hidden == (Path("/usr/local/share/kata"), Path("/usr/src/class2026"))
+    sandbox = Sandbox("bwrap", tmp_path, Interpreter(Path("/usr/bin/python3.11"), Path("/usr")), hidden=hidden)
+    command = sandbox.command(tmp_path)
+    after_usr = command[command.index("--ro-bind") + 3 :]  # right after --ro-bind /usr /usr
+    assert after_usr[:4] == ["--tmpfs", "/usr/local/share/kata", "--tmpfs", "/usr/src/class2026"]

@@ -1,31 +1,61 @@
-"""make gradescope: run_autograder on a simulated /autograder tree always leaves a results.json."""
+"""make gradescope: run_autograder on a simulated /autograder tree always leaves a results.json, and student
+code never runs as root or where the reference or the seed is readable, with bubblewrap or without it."""
 
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from grader.packaging import build_gradescope
-from grader.sandbox import Sandbox
+from grader.sandbox import Refused, build_harness, choose, probe_bwrap
 from grader.zoo import reference_copy
 from kata.manifest import load
 
 MANIFEST = load()
 FULL = sum(s.points for s in MANIFEST.steps)
+SEED = 4242
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader drops children to other uids")
+
+
+def _bwrap_works() -> bool:
+    folder = Path(tempfile.mkdtemp(prefix="kata-gs-probe-"))
+    try:
+        return probe_bwrap(build_harness(folder))[0] is not None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+HAVE_BWRAP = _bwrap_works()
+# As an ordinary user, the autograder can only keep its secrets from student code inside bubblewrap:
+# without it, it refuses to grade (and says the autograder is misconfigured).
+GRADES = pytest.mark.skipif(os.geteuid() != 0 and not HAVE_BWRAP, reason="needs root or a working bubblewrap")
 
 
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory):
-    return build_gradescope(tmp_path_factory.mktemp("gs") / "build", seed=4242, timeout=5)
+    return build_gradescope(tmp_path_factory.mktemp("gs") / "build", seed=SEED, timeout=5)
 
 
-def run_autograder(zip_path, root, submission=None, break_it=False):
+@pytest.fixture
+def world():
+    """A folder every user can traverse (pytest's own tmp folders are private to root, which would hide
+    the secrets by accident): the simulated /autograder lives here, as it does in Gradescope's image."""
+    folder = Path(tempfile.mkdtemp(prefix="kata-gs-test-"))
+    os.chmod(folder, 0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_autograder(zip_path, root, submission=None, break_it=False, **env):
     """Lay out /autograder as Gradescope does, and run run_autograder on it."""
     (root / "source").mkdir(parents=True)
+    os.chmod(root, 0o755)
     with zipfile.ZipFile(zip_path) as bundle:
         bundle.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
@@ -34,35 +64,67 @@ def run_autograder(zip_path, root, submission=None, break_it=False):
         shutil.copytree(submission, root / "submission", dirs_exist_ok=True)
     if break_it:
         (root / "source" / "kata.toml").write_text("[[steps]]\nnumber = 'not a number'\n")
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable}
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable, **env}
     done = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return json.loads((root / "results" / "results.json").read_text())
+
+
+def attacker(folder: Path, autograder_root: Path, witness: Path) -> Path:
+    """An engine that only tries to read the autograder's secrets (the oracle, the seed; no reference is
+    shipped at all): it leaves a note in `witness` (who it ran as, what it could read), then fails to import."""
+    package = reference_copy(folder, upto=99)
+    engine = package / "engine.py"
+    front = f"""import os as _os
+
+_SOURCE = {str(autograder_root / "source")!r}
+_seen = []
+for _path in ("grader/gradescope.json", "kata/oracle/ops.py", "kata/oracle", "solutions"):
+    try:
+        _full = _os.path.join(_SOURCE, _path)
+        _os.listdir(_full) if _os.path.isdir(_full) else open(_full).read()
+        _seen.append(_path)
+    except OSError:
+        pass
+try:
+    with open(_os.path.join({str(witness)!r}, f"uid-{{_os.getuid()}}"), "w") as _out:
+        _out.write(" ".join(_seen))
+except OSError:  # inside bubblewrap the witness folder is not there
+    pass
+raise ImportError("the answer key is out of reach" if not _seen else "read " + " ".join(_seen))
+"""
+    engine.write_text(front)
+    return package.parent
 
 
 def test_the_zip_has_gradescopes_layout(autograder):
     with zipfile.ZipFile(autograder) as bundle:
         names = set(bundle.namelist())
         mode = bundle.getinfo("run_autograder").external_attr >> 16
-    wanted = {"setup.sh", "run_autograder", "kata.toml", "grader/gradescope.json", "solutions/micrograd/engine.py"}
+    wanted = {"setup.sh", "run_autograder", "kata.toml", "grader/gradescope.json", "kata/oracle/ops.py"}
     assert wanted <= names
+    assert not any(n.startswith(("solutions/", "kata/dev/")) for n in names), "grading needs no reference"
     assert mode & 0o111, "run_autograder must be executable"
-    assert json.loads(zipfile.ZipFile(autograder).read("grader/gradescope.json"))["seed"] == 4242
+    assert json.loads(zipfile.ZipFile(autograder).read("grader/gradescope.json"))["seed"] == SEED
 
 
-def test_a_complete_submission_gets_every_point(autograder, tmp_path):
-    results = run_autograder(autograder, tmp_path / "autograder", reference_copy(tmp_path / "s", upto=99).parent)
+@GRADES
+def test_a_complete_submission_gets_every_point(autograder, world, tmp_path):
+    results = run_autograder(autograder, world / "autograder", reference_copy(tmp_path / "s", upto=99).parent)
     assert results["score"] == FULL and results["max_score"] == MANIFEST.total_points
-    assert all(t["status"] == "passed" for t in results["tests"]) and results["extra_data"]["seed"] == 4242
+    assert all(t["status"] == "passed" for t in results["tests"])
+    assert str(SEED) not in json.dumps(results) and "seed" not in results["extra_data"]  # students see this file
 
 
-def test_a_partial_submission_gets_its_steps(autograder, tmp_path):
-    results = run_autograder(autograder, tmp_path / "autograder", reference_copy(tmp_path / "s", upto=3).parent)
+@GRADES
+def test_a_partial_submission_gets_its_steps(autograder, world, tmp_path):
+    results = run_autograder(autograder, world / "autograder", reference_copy(tmp_path / "s", upto=3).parent)
     assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number <= 3)
     assert {t["number"].split(".")[0] for t in results["tests"] if t["status"] == "passed"} == {"1", "2", "3"}
 
 
-def test_a_broken_submission_still_gets_results_that_explain(autograder, tmp_path):
+@pytest.mark.parametrize("no_bwrap", ["1", ""], ids=["without-bubblewrap", "with-bubblewrap-if-it-works"])
+def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
     package = reference_copy(tmp_path / "s", upto=99)
     engine = package / "engine.py"
     engine.write_text(
@@ -70,33 +132,101 @@ def test_a_broken_submission_still_gets_results_that_explain(autograder, tmp_pat
             "import math\n", "import math\nimport os\n\nraise RuntimeError(f'running as uid {os.getuid()}')\n"
         )
     )
-    results = run_autograder(autograder, tmp_path / "autograder", package.parent)
+    results = run_autograder(autograder, world / "autograder", package.parent, AUTOGRADER_NO_BWRAP=no_bwrap)
+    if os.geteuid() != 0 and (no_bwrap or not HAVE_BWRAP):  # nothing can keep the secrets: nothing runs
+        assert results["extra_data"] == {"misconfigured": True} and results["tests"] == []
+        return
     # engine.py is broken: steps 2-4 score nothing; steps 5-7 run on the kata's engine and keep their points
     assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 5, 6, 7, 8))
     outputs = " ".join(t["output"] for t in results["tests"])
-    if os.geteuid() == 0 and results["extra_data"]["sandboxed"]:
-        assert "running as uid 65534" in outputs  # a root grader's student code runs as nobody
+    assert "running as uid " in outputs and "running as uid 0)" not in outputs
 
 
-def test_an_empty_submission_gets_zero_and_a_reason(autograder, tmp_path):
-    results = run_autograder(autograder, tmp_path / "autograder")
+@ROOT_ONLY
+@pytest.mark.parametrize("no_bwrap", ["1", ""], ids=["without-bubblewrap", "with-bubblewrap-if-it-works"])
+def test_the_reference_and_the_seed_are_out_of_reach(autograder, world, tmp_path, no_bwrap):
+    witness = world / "witness"
+    witness.mkdir(mode=0o777)
+    os.chmod(witness, 0o1777)
+    root = world / "autograder"
+    results = run_autograder(autograder, root, attacker(tmp_path / "s", root, witness), AUTOGRADER_NO_BWRAP=no_bwrap)
+    notes = {p.name: p.read_text() for p in witness.iterdir()}
+    if no_bwrap:  # the attacker sees the real tree, and must find it locked
+        assert notes and "uid-0" not in notes and all(seen == "" for seen in notes.values()), notes
+    # engine.py fails to import: steps 2-4 score nothing; steps 5-7 run on the kata's engine
+    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 5, 6, 7, 8)), results["output"]
+    assert "the answer key is out of reach" in json.dumps(results)
+    assert str(SEED) not in json.dumps(results)
+
+
+@ROOT_ONLY
+def test_a_python_out_of_the_unprivileged_users_reach_is_refused(autograder, world, tmp_path):
+    """The only Python for children lives where an unprivileged user cannot go (a pyenv under /root): the
+    autograder refuses to grade, says it is misconfigured, and no student code runs at all."""
+    private = world / "private"
+    (private / "bin").mkdir(parents=True)
+    os.chmod(private, 0o700)
+    python = private / "bin" / Path(os.path.realpath(sys.executable)).name
+    shutil.copy2(os.path.realpath(sys.executable), python)
+    witness = world / "witness"
+    witness.mkdir()
+    os.chmod(witness, 0o1777)
+    root = world / "autograder"
+    results = run_autograder(
+        autograder,
+        root,
+        attacker(tmp_path / "s", root, witness),
+        AUTOGRADER_NO_BWRAP="1",
+        KATA_CHILD_PYTHON=str(python),
+    )
+    assert results["score"] == 0 and results["tests"] == [] and results["extra_data"] == {"misconfigured": True}
+    assert "misconfigured" in results["output"] and "not a verdict on your code" in results["output"]
+    assert "never runs as root" in results["output"]
+    assert list(witness.iterdir()) == [], "student code ran"
+
+
+def test_a_missing_python_still_writes_results(autograder, world, tmp_path):
+    results = run_autograder(
+        autograder, world / "autograder", reference_copy(tmp_path / "s", upto=99).parent, PYTHON="/nowhere/python3.11"
+    )
+    assert results["score"] == 0 and results["tests"] == [] and results["extra_data"] == {"misconfigured": True}
+    assert "no Python 3.11 or newer" in results["output"] and "not a verdict on your code" in results["output"]
+
+
+@GRADES
+def test_an_empty_submission_gets_zero_and_a_reason(autograder, world):
+    results = run_autograder(autograder, world / "autograder")
     assert results["score"] == 0 and "no micrograd package" in results["output"]
 
 
-def test_a_broken_autograder_still_writes_results(autograder, tmp_path):
+def test_a_broken_autograder_still_writes_results(autograder, world, tmp_path):
     results = run_autograder(
-        autograder, tmp_path / "autograder", reference_copy(tmp_path / "s", upto=99).parent, break_it=True
+        autograder, world / "autograder", reference_copy(tmp_path / "s", upto=99).parent, break_it=True
     )
     assert results["score"] == 0 and results["tests"] == []
     assert "could not grade this submission" in results["output"] and "not a verdict on your code" in results["output"]
 
 
-def test_children_drop_root_whenever_they_can(monkeypatch, tmp_path):
-    import grader.sandbox as sandbox
+@ROOT_ONLY
+def test_a_root_grader_refuses_a_child_python_nobody_can_run(tmp_path, monkeypatch):
+    """Without bubblewrap, a root grader whose only Python is out of an unprivileged user's reach refuses to
+    start, instead of running student code as root (what it did before)."""
+    from grader.sandbox import build_harness
 
-    monkeypatch.setattr(sandbox, "_world_traversable", lambda path: True)
-    assert Sandbox("bwrap", tmp_path, root=True).drop_to == 65534
-    assert Sandbox(None, tmp_path, root=True).drop_to == 65534  # e.g. Gradescope's /usr/bin/python3.11
-    assert Sandbox(None, tmp_path, root=False).drop_to is None
-    monkeypatch.setattr(sandbox, "_world_traversable", lambda path: False)
-    assert Sandbox(None, tmp_path, root=True).drop_to is None  # nobody could not even start this Python
+    private = tmp_path / "private"
+    (private / "bin").mkdir(parents=True)
+    os.chmod(private, 0o700)
+    python = private / "bin" / "python3"
+    shutil.copy2(os.path.realpath(sys.executable), python)
+    scratch = Path(tempfile.mkdtemp(prefix="kata-gs-test-"))
+    try:
+        os.chmod(scratch, 0o711)
+        harness = build_harness(scratch)
+        monkeypatch.setenv("KATA_CHILD_PYTHON", str(python))
+        with pytest.raises(Refused, match="Student code never runs as root"):
+            choose(harness, scratch, use_bwrap=False, require_bwrap=False)
+        monkeypatch.delenv("KATA_CHILD_PYTHON")
+        sandbox = choose(harness, scratch, use_bwrap=False, require_bwrap=False)
+        assert sandbox.uids is not None and sandbox.probe(scratch) == ""  # this Python, or one every user can run
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

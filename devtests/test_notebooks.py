@@ -58,11 +58,11 @@ def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
         if cell["metadata"].get("nbgrader", {}).get("solution"):
             text = "".join(cell["source"])
             cell["source"] = text.replace("self.grad += out.grad\n", "self.grad += 0.0\n")
-    (tmp_path / "wrong").mkdir()
-    (tmp_path / "wrong" / "step3.ipynb").write_text(json.dumps(blank))
-    source = course / "source" / "step3"
+    (tmp_path / "step3" / "wrong").mkdir(parents=True)  # the step comes from the folder, as in nbgrader's layout
+    (tmp_path / "step3" / "wrong" / "step3.ipynb").write_text(json.dumps(blank))
+    source, wrong = course / "source" / "step3", tmp_path / "step3" / "wrong"
     done = subprocess.run(
-        [sys.executable, "-m", "grader", str(source), str(tmp_path / "wrong"), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "grader", str(source), str(wrong), "--out", str(tmp_path / "out")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -94,3 +94,33 @@ def test_the_evaluator_refuses_what_breaks_its_rules_and_never_raises():
     grads = evaluation.answer({"add": [], "want": "backward", "root": 1,
                                "objects": [[1, 1, 0.0, [0], "tanh", None], [0, 0, 0.0, [], "", None]]})  # fmt: skip
     assert grads["grads"][0] == 1.0 and math.isclose(grads["grads"][1], 1 - math.tanh(2.0) ** 2)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (b"[" * 100_000, "not JSON"),  # deeper than the JSON reader recurses: RecursionError inside it
+        (b'{"event": "hello", "x": ' + b"[" * 70 + b"]" * 70 + b"}", "levels"),
+        (b'{"event": "hello", "x": ' + b'{"a": ' * 900 + b"1" + b"}" * 900 + b"}", "levels"),
+        (b"\xff\xfe{not even text", "not JSON"),
+        (b"1" * 5000, "not JSON"),  # an integer too long to convert
+    ],
+)
+def test_any_line_at_all_is_answered_never_raised(line, expected):
+    """A child can write anything to its channel (it holds the pipe): every line gets a verdict, none an
+    exception in the parent (which used to become "internal grader error" with no feedback)."""
+    problem, _ = _feed([line])
+    assert expected in problem
+
+
+def test_a_legitimately_deep_observation_is_accepted():
+    deep: list = []
+    for _ in range(50):  # the child's encoder stops at this depth
+        deep = [deep]
+    problem, run = _feed([GOOD[0], GOOD[3], {"event": "result", "i": 0, "obs": {"x": deep}}])
+    assert problem == "" and 0 in run.results
+
+
+def test_long_event_names_are_cut_in_the_message():
+    problem, _ = _feed([{"event": "x" * 100_000}])
+    assert len(problem) < 200

@@ -1,12 +1,19 @@
 """Submissions as instructors hand them in: folders, archives (some hostile), odd names."""
 
+import bz2
 import io
+import json
+import os
 import stat
 import tarfile
+import time
 import zipfile
 
+import pytest
+
+from grader.cli import OUTPUT_FILES
 from grader.outputs import csv_cell, gradebook
-from grader.submissions import MAX_BYTES, prepare, safe_names
+from grader.submissions import MAX_BYTES, MAX_DEPTH, Rejected, layout_step, prepare, read_regular, safe_names
 from grader.zoo import reference_copy
 
 
@@ -24,14 +31,15 @@ def _zip(path, entries, links=()):
 def test_a_folder_with_the_package_at_any_depth(tmp_path):
     reference_copy(tmp_path / "alice" / "deep" / "er", upto=99)
     submission = prepare(tmp_path / "alice", "alice", tmp_path / "scratch")
-    assert submission.problem == "" and submission.package == tmp_path / "alice" / "deep" / "er" / "micrograd"
+    assert submission.problem == "" and submission.found == tmp_path / "alice" / "deep" / "er" / "micrograd"
+    assert (submission.package / "engine.py").read_bytes() == (submission.found / "engine.py").read_bytes()
 
 
 def test_a_full_clone_is_graded_from_exercises_not_solutions(tmp_path):
     reference_copy(tmp_path / "clone" / "solutions", upto=99)
     reference_copy(tmp_path / "clone" / "exercises", upto=2)
     submission = prepare(tmp_path / "clone", "clone", tmp_path / "scratch")
-    assert submission.package == tmp_path / "clone" / "exercises" / "micrograd"
+    assert submission.found == tmp_path / "clone" / "exercises" / "micrograd"
     assert "graded exercises/micrograd" in submission.notes[0]
 
 
@@ -117,3 +125,124 @@ def test_apportioned_scores_add_up_to_the_total():
     parts = [Fraction(20, 31)] * 31
     rounded = apportion(parts)
     assert round(sum(rounded), 4) == 20 and max(rounded) - min(rounded) <= 0.0001
+
+
+def test_no_submission_is_named_like_the_grader_s_own_files(tmp_path):
+    sources = [tmp_path / "gradebook.csv", tmp_path / "report.html.zip", tmp_path / "Gradebook.CSV", tmp_path / "x"]
+    names = safe_names(sources, OUTPUT_FILES)
+    assert names == ["gradebook.csv-2", "report.html-2", "Gradebook.CSV-3", "x"]
+    assert not {n.lower() for n in names} & OUTPUT_FILES
+
+
+def _tar(path, entries, compress="gz"):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in entries.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    raw = buffer.getvalue()
+    if compress == "gz":
+        import gzip
+
+        raw = gzip.compress(raw)
+    elif compress == "bz2":
+        raw = bz2.compress(raw)
+    path.write_bytes(raw)
+    return path
+
+
+def test_an_archive_is_what_its_bytes_say_not_its_name(tmp_path):
+    package = {"micrograd/__init__.py": b"", "micrograd/engine.py": b"x = 1\n"}
+    started = time.monotonic()
+    bz = prepare(_tar(tmp_path / "sly.tar.gz", package, "bz2"), "sly", tmp_path / "s")
+    assert "a bzip2 archive" in bz.problem and time.monotonic() - started < 5
+    renamed = prepare(_tar(tmp_path / "renamed.zip", package, "gz"), "renamed", tmp_path / "s")
+    assert renamed.problem == "" and (renamed.package / "engine.py").read_text() == "x = 1\n"
+    (tmp_path / "text.zip").write_text("not an archive at all")
+    assert "not an archive" in prepare(tmp_path / "text.zip", "text", tmp_path / "s").problem
+
+
+def test_bytes_of_skipped_entries_count_too(tmp_path):
+    """A gzip bomb hidden in entries that are skipped (unsafe names) still costs its bytes: rejected."""
+    entries = {"micrograd/__init__.py": b"", **{f"../skipped{i}": b"\0" * (MAX_BYTES // 4) for i in range(5)}}
+    archive = _tar(tmp_path / "bomb.tar.gz", entries)
+    assert archive.stat().st_size < MAX_BYTES // 50
+    assert "once unpacked" in prepare(archive, "bomb", tmp_path / "s").problem
+
+
+def test_a_deeply_nested_entry_is_skipped_and_noted(tmp_path):
+    deep = "d/" * 1500 + "f.py"
+    archive = _zip(tmp_path / "deep.zip", {"micrograd/__init__.py": "", "micrograd/engine.py": "x = 1\n", deep: "y"})
+    submission = prepare(archive, "deep", tmp_path / "s")
+    assert submission.problem == "" and submission.package is not None
+    assert any("nested too deep" in note and len(note) < 300 for note in submission.notes)
+    folder = tmp_path / "deepfolder"
+    nested = folder.joinpath(*["d"] * (MAX_DEPTH + 5))
+    nested.mkdir(parents=True)
+    reference_copy(folder, upto=1)
+    assert prepare(folder, "deepfolder", tmp_path / "s2").problem == ""
+
+
+NOTEBOOK = {
+    "cells": [{"cell_type": "code", "source": "%%micrograd numeric\ndef f():\n    return 1\n", "metadata": {}}],
+    "metadata": {"kata": {"step": 1}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def _notebook(path, step=1, meta=True):
+    book = json.loads(json.dumps(NOTEBOOK))
+    if meta:
+        book["metadata"]["kata"]["step"] = step
+    else:
+        del book["metadata"]["kata"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(book))
+    return path
+
+
+def test_a_notebook_is_graded_on_the_step_of_its_folder_not_of_its_metadata(tmp_path):
+    honest = _notebook(tmp_path / "submitted" / "alice" / "step3" / "step3.ipynb", step=3)
+    edited = _notebook(tmp_path / "submitted" / "bob" / "step3" / "step3.ipynb", meta=False)
+    lying = _notebook(tmp_path / "submitted" / "carol" / "step3" / "step3.ipynb", step=5)
+    for source in (honest.parent, edited.parent, lying.parent, lying):
+        submission = prepare(source, source.parent.name, tmp_path / "s" / source.name)
+        assert submission.problem == "" and submission.steps == [3], submission
+    assert any("metadata says step 5" in n for n in prepare(lying.parent, "c", tmp_path / "s2").notes)
+    loose = _notebook(tmp_path / "loose" / "dave" / "step3.ipynb", step=3)
+    assert "which step" in prepare(loose.parent, "dave", tmp_path / "s3").problem
+    assert prepare(loose.parent, "dave", tmp_path / "s4", notebook_step=4).steps == [4]
+    assert layout_step(tmp_path / "course" / "Step7" / "x") == 7 and layout_step(tmp_path / "steps" / "x.ipynb") is None
+
+
+@pytest.mark.parametrize("target", ["classmate", "/dev/zero", "/dev/stdin", "fifo"])
+def test_a_notebook_that_is_not_a_regular_file_is_never_opened(tmp_path, target):
+    classmate = _notebook(tmp_path / "submitted" / "alice" / "step1" / "step1.ipynb")
+    folder = tmp_path / "submitted" / "mallory" / "step1"
+    folder.mkdir(parents=True)
+    if target == "fifo":
+        os.mkfifo(folder / "step1.ipynb")  # opening it for reading would wait for a writer forever
+    else:
+        os.symlink(classmate if target == "classmate" else target, folder / "step1.ipynb")
+    started = time.monotonic()
+    submission = prepare(folder, "mallory", tmp_path / "s")
+    assert submission.package is None and submission.problem == "no micrograd package"
+    assert time.monotonic() - started < 5
+    if target != "fifo":
+        assert any("links are not followed" in note for note in submission.notes)
+    direct = prepare(folder / "step1.ipynb", "mallory", tmp_path / "s2")
+    assert direct.package is None and direct.problem in (
+        "a symbolic link: links are not followed (give the grader the real path)",
+        "not a regular file or a folder",
+    )
+
+
+def test_read_regular_caps_what_it_reads(tmp_path):
+    (tmp_path / "big").write_bytes(b"x" * 101)
+    with pytest.raises(Rejected, match="larger than"):
+        read_regular(tmp_path / "big", limit=100)
+    os.symlink(tmp_path / "big", tmp_path / "link")
+    with pytest.raises(Rejected, match="a link"):
+        read_regular(tmp_path / "link")

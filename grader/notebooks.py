@@ -33,7 +33,7 @@ from kata.manifest import Manifest, Step, load
 from kata.oracle.draw import cases
 from kata.oracle.expect import expectation
 from kata.oracle.reference import reference as load_reference
-from kata.paths import PACKAGE, ROOT, SOLUTIONS, TRUSTED_ONLY
+from kata.paths import MANIFEST, PACKAGE, ROOT, SOLUTIONS, TRUSTED_ONLY
 
 COURSE = ROOT / "nbgrader"
 REFERENCE = "micrograd_notebook_reference"
@@ -181,7 +181,7 @@ def _kata_files_only(folder: str, names: list[str]) -> set[str]:
 
 
 def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Path]:
-    """Write course/source/stepN/stepN.ipynb and its kata package for every step."""
+    """Write course/source/stepN/stepN.ipynb, its kata package and kata.toml for every step."""
     import nbformat
 
     manifest = manifest or load()
@@ -196,6 +196,7 @@ def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Pat
             folder / "kata",
             ignore=_kata_files_only,
         )
+        shutil.copy2(MANIFEST, folder / MANIFEST.name)  # kata.paths reads the package's name from it
         path = folder / f"step{step.number}.ipynb"
         nbformat.write(notebook(step, manifest, seed, reference), path)
         written.append(path)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from fractions import Fraction
 
+from grader import inert
 from grader.grading import StepOutcome, Verdict
+from grader.inert import csv_cell
 from grader.records import Record
 from kata.manifest import Manifest
+
+__all__ = ["csv_cell", "feedback_markdown", "gradebook", "points", "results_json"]
+
+NOT_FINISHED = "not graded: the grader was interrupted (run the same command again with --resume)"
 
 STATE_WORDS = {
     "passed": "PASS",
@@ -48,20 +53,17 @@ def apportion(parts: list[Fraction], places: int = 4) -> list[float]:
 # ---- The gradebook -----------------------------------------------------------------------------------
 
 
-def csv_cell(value: object) -> str:
-    """A cell a spreadsheet shows as text: one line, and never read as a formula."""
-    text = re.sub(r"[\r\n\t]+", " ", str(value))
-    if text[:1] in ("=", "+", "-", "@", "|", "%"):
-        text = "'" + text
-    return text
-
-
-def gradebook(records: list[Record], manifest: Manifest) -> str:
+def gradebook(records: list[Record | str], manifest: Manifest) -> str:
+    """One row per submission, in order; a bare name is a submission whose grading did not finish
+    (an interrupted batch): its row says so and its score cells stay empty."""
     numbers = [s.number for s in manifest.steps]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["submission", "status", "score", "max_score", *(f"step{n}" for n in numbers)])
     for record in records:
+        if isinstance(record, str):
+            writer.writerow([csv_cell(record), csv_cell(NOT_FINISHED), "", "", *("" for _ in numbers)])
+            continue
         writer.writerow(
             [
                 csv_cell(record.submission),
@@ -78,7 +80,9 @@ def gradebook(records: list[Record], manifest: Manifest) -> str:
 
 
 def results_json(record: Record) -> dict:
-    """The Gradescope autograder format: one test per check, names starting with the step."""
+    """The Gradescope autograder format: one test per check, names starting with the step. Every
+    output is plain text (output_format "text"), so nothing a submission wrote is rendered as markup;
+    the grading seed is not in it (students see this file)."""
     tests = []
     for step in record.steps:
         maxima = apportion([v.max_score for v in step.verdicts])
@@ -90,7 +94,8 @@ def results_json(record: Record) -> dict:
                     "score": maximum if verdict.state == "passed" else 0.0,
                     "max_score": maximum,
                     "status": "passed" if verdict.state == "passed" else "failed",
-                    "output": _test_output(verdict),
+                    "output": inert.plain(_test_output(verdict)),
+                    "output_format": "text",
                     "tags": [f"step{verdict.step}", verdict.state] + (["bonus"] if step.bonus else []),
                     "visibility": "visible",
                 }
@@ -99,12 +104,12 @@ def results_json(record: Record) -> dict:
         "score": _number(record.score),
         "max_score": record.max_score,
         "execution_time": round(record.execution_time, 2),
-        "output": _summary_line(record),
+        "output": inert.plain(_summary_line(record)),
+        "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "extra_data": {
-            "status": record.status,
-            "seed": record.seed,
+            "status": inert.plain(record.status),
             "grader_version": record.grader_version,
             "sandboxed": record.sandboxed,
         },
@@ -127,12 +132,6 @@ def _summary_line(record: Record) -> str:
 # ---- The student's feedback ---------------------------------------------------------------------------
 
 
-def _fence(text: str) -> str:
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}text\n{text}\n{fence}"
-
-
 def _step_state(step: StepOutcome) -> str:
     counts: dict[str, int] = {}
     for verdict in step.verdicts:
@@ -147,16 +146,19 @@ def _step_state(step: StepOutcome) -> str:
 
 
 def feedback_markdown(record: Record, manifest: Manifest) -> str:
-    lines = [f"# micrograd kata: feedback for {record.submission}", ""]
+    """The student's feedback. Whatever came from the submission (its name, the status, notes, the
+    messages of failing checks) is made inert: inline text escaped, messages in literal code blocks.
+    The grading seed is not in it."""
+    lines = [f"# micrograd kata: feedback for {inert.markdown(record.submission)}", ""]
     lines.append(f"**Score: {points(record.score)} / {record.max_score}**")
     bonus = [s for s in record.steps if s.bonus]
     if bonus:
         lines[-1] += f" (including {points(sum((s.score for s in bonus), Fraction(0)))} bonus points)"
     lines.append("")
     if record.status != "ok":
-        lines += [f"**Problem:** {record.status}", ""]
+        lines += [f"**Problem:** {inert.markdown(record.status)}", ""]
     for note in record.notes:
-        lines.append(f"- note: {note}")
+        lines.append(f"- note: {inert.markdown(note)}")
     if record.notes:
         lines.append("")
     lines += ["| Step | Result | Points |", "|---|---|---:|"]
@@ -168,8 +170,7 @@ def feedback_markdown(record: Record, manifest: Manifest) -> str:
         lines += _step_section(step)
     lines += [
         "---",
-        f"Graded with seed {record.seed} by grader {record.grader_version}"
-        + (" in a sandbox." if record.sandboxed else " (not sandboxed)."),
+        f"Graded by grader {record.grader_version}" + (" in a sandbox." if record.sandboxed else " (not sandboxed)."),
         "The checks are the ones of kata/catalogue/ (make test-stepN); your cases were drawn for this submission.",
     ]
     return "\n".join(lines) + "\n"
@@ -178,7 +179,7 @@ def feedback_markdown(record: Record, manifest: Manifest) -> str:
 def _step_section(step: StepOutcome) -> list[str]:
     lines = [f"## Step {step.number}: {step.title} ({points(step.score)} / {step.points})", ""]
     if step.problem:
-        lines += [f"Problem: {step.problem}", ""]
+        lines += [f"Problem: {inert.markdown(step.problem)}", ""]
     passed = [v for v in step.verdicts if v.state == "passed"]
     if len(passed) == len(step.verdicts):
         return [*lines, f"All {len(passed)} checks pass.", ""]
@@ -189,7 +190,7 @@ def _step_section(step: StepOutcome) -> list[str]:
         word = STATE_WORDS.get(verdict.state, verdict.state)
         lines.append(f"- **{word}** {verdict.step}.{verdict.number} {verdict.title}")
         if verdict.message:
-            lines += ["", _indent(_fence(verdict.message)), ""]
+            lines += ["", _indent(inert.markdown_block(verdict.message)), ""]
     if passed:
         lines += ["", f"Passed: {', '.join(f'{v.step}.{v.number}' for v in passed)}."]
     lines.append("")
@@ -197,4 +198,4 @@ def _step_section(step: StepOutcome) -> list[str]:
 
 
 def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+    return "\n".join(f"  {line}" if line else "" for line in text.split("\n"))

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 
 from kata.manifest import load
-from kata.paths import PACKAGE, ROOT, SOLUTIONS
+from kata.paths import ROOT
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image.
@@ -38,9 +38,42 @@ fi
 
 RUN = """#!/usr/bin/env bash
 # Gradescope runs this for every submission: /autograder/submission in, /autograder/results/results.json
-# out (always, also when the submission or the autograder is broken). The root is a setting for tests.
-cd "${AUTOGRADER_ROOT:-/autograder}/source"
-exec "${PYTHON:-python3.11}" -m grader.gradescope
+# out, always: also when no suitable Python is installed or the grader dies without writing one (then
+# a results.json that says the autograder failed, which is not a verdict on the student).
+# $AUTOGRADER_ROOT moves the root (for tests); $PYTHON names the Python (default: the newest >= 3.11).
+root="${AUTOGRADER_ROOT:-/autograder}"
+results="$root/results/results.json"
+mkdir -p "$root/results"
+rm -f "$results"
+python=""
+if [ -n "${PYTHON:-}" ]; then
+  candidates="$PYTHON"
+else
+  candidates="python3.13 python3.12 python3.11 python3"
+fi
+for candidate in $candidates; do
+  if command -v "$candidate" >/dev/null 2>&1 \\
+     && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
+    python="$candidate"
+    break
+  fi
+done
+if [ -z "$python" ]; then
+  tried="${candidates//[^A-Za-z0-9 ._/-]/_}"
+  why="it is misconfigured: no Python 3.11 or newer (tried: $tried), so it ran no student code"
+  extra='"misconfigured": true'
+else
+  (cd "$root/source" && "$python" -m grader.gradescope)
+  why="the grader stopped (exit status $?) without writing results"
+  extra='"failed": true'
+fi
+if [ ! -s "$results" ]; then
+  output="The autograder could not grade this submission: $why. This is not a verdict on your code:"
+  output="$output tell your instructor."
+  printf '{"score": 0, "output": "%s", "output_format": "text", "visibility": "visible",' "$output" > "$results"
+  printf ' "stdout_visibility": "hidden", "extra_data": {%s}, "tests": []}\\n' "$extra" >> "$results"
+fi
+exit 0
 """
 
 
@@ -49,9 +82,10 @@ def build_gradescope(out: Path, seed: int, timeout: float | None) -> Path:
         shutil.rmtree(out)
     source = out / "autograder"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("kata", "grader"):
-        shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
-    shutil.copytree(SOLUTIONS / PACKAGE, source / "solutions" / PACKAGE, ignore=ignore)
+    # no reference and no maintainers' tools: grading needs neither; the oracle is locked away before any
+    # student code runs (grader/gradescope.py)
+    shutil.copytree(ROOT / "grader", source / "grader", ignore=ignore)
+    shutil.copytree(ROOT / "kata", source / "kata", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "dev"))
     shutil.copy2(ROOT / "kata.toml", source / "kata.toml")
     (source / "grader" / "gradescope.json").write_text(json.dumps({"seed": seed, "timeout": timeout, "jobs": 1}))
     for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):

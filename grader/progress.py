@@ -1,4 +1,5 @@
-"""A progress bar while grading, and the summary table at the end."""
+"""A progress bar while grading, and the summary table at the end. Names and statuses come from
+submissions: they are printed through grader.inert.terminal, so no escape sequence reaches the terminal."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 import time
 from typing import TextIO
 
+from grader import inert
 from grader.outputs import points
 from grader.records import Record
 
@@ -26,7 +28,8 @@ class Progress:
         filled = self.width * self.done // max(self.total, 1)
         bar = "#" * filled + "-" * (self.width - filled)
         rate = self.done / max(time.monotonic() - self.started, 1e-9) * 60
-        what = f"{record.submission}: {points(record.score)}/{record.max_score}" + (" (resumed)" if resumed else "")
+        what = f"{inert.terminal(record.submission)}: {points(record.score)}/{record.max_score}"
+        what += " (resumed)" if resumed else ""
         line = f"[{bar}] {self.done}/{self.total}  {rate:.0f}/min  {what}"
         if self.tty:
             self.stream.write("\r\033[K" + line[:150])
@@ -36,16 +39,25 @@ class Progress:
             self.stream.write(line + "\n")
         self.stream.flush()
 
+    def close(self) -> None:
+        """End the bar's line (before a message about a batch that stopped early)."""
+        if self.tty and self.done < self.total:
+            self.stream.write("\n")
+            self.stream.flush()
+
 
 def summary_table(records: list[Record], steps: list[int]) -> str:
-    name_width = max([len("submission"), *(len(r.submission) for r in records)])
-    status_width = min(max([len("status"), *(len(r.status) for r in records)]), 48)
+    names = {id(r): inert.terminal(r.submission) for r in records}
+    statuses = {id(r): inert.terminal(r.status) for r in records}
+    name_width = max([len("submission"), *map(len, names.values())])
+    status_width = min(max([len("status"), *map(len, statuses.values())]), 48)
     header = f"{'submission':<{name_width}}  {'score':>9}  " + "".join(f"{'s' + str(n):>6}" for n in steps)
     header += f"  {'status':<{status_width}}"
     lines = [header, "-" * len(header)]
     for r in records:
         score = f"{points(r.score)}/{r.max_score}"
         cells = "".join(f"{points(r.step_score(n)):>6}" for n in steps)
-        status = r.status if len(r.status) <= status_width else r.status[: status_width - 3] + "..."
-        lines.append(f"{r.submission:<{name_width}}  {score:>9}  {cells}  {status}")
+        status = statuses[id(r)]
+        status = status if len(status) <= status_width else status[: status_width - 3] + "..."
+        lines.append(f"{names[id(r)]:<{name_width}}  {score:>9}  {cells}  {status}")
     return "\n".join(lines)

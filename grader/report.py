@@ -5,17 +5,19 @@ how many submissions show each one (what to re-teach on Monday), what went wrong
 whole steps (timeouts, crashes, syntax errors), and one row per submission linking to its feedback.
 Plots are inline SVG made with matplotlib (without matplotlib, the page says so and keeps its
 tables). No server, no JavaScript: open it in any browser. Everything that comes from a submission
-is escaped.
+is escaped (grader/inert.py). It is the instructor's page: unlike the students' feedback, it shows
+the grading seed.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from collections import Counter
 from fractions import Fraction
+from urllib.parse import quote
 
+from grader import inert
 from grader.outputs import points
 from grader.records import Record
 from kata.manifest import Manifest
@@ -77,8 +79,11 @@ def _plots(records: list[Record], manifest: Manifest) -> tuple[str, str]:
     return distribution, passes
 
 
-def report_html(records: list[Record], manifest: Manifest, seed: int, version: str, sandboxed: bool) -> str:
-    e = html.escape
+def report_html(
+    records: list[Record], manifest: Manifest, seed: int, version: str, sandboxed: bool, unfinished: int = 0
+) -> str:
+    """The page; `unfinished` submissions of an interrupted batch are not in it, and a banner says so."""
+    e = inert.html
     distribution, passes = _plots(records, manifest)
     total = len(records)
     mean = sum((r.score for r in records), Fraction(0)) / total if total else 0
@@ -87,7 +92,7 @@ def report_html(records: list[Record], manifest: Manifest, seed: int, version: s
     rows = []
     for r in sorted(records, key=lambda r: r.submission.lower()):
         cells = "".join(f"<td class=n>{points(r.step_score(s.number))}</td>" for s in manifest.steps)
-        link = f"{e(r.submission)}/feedback.md"
+        link = e(quote(r.submission) + "/feedback.md")
         rows.append(
             f'<tr><td><a href="{link}">{e(r.submission)}</a></td><td class=n>{points(r.score)}</td>'
             f"{cells}<td>{e(r.status)}</td></tr>"
@@ -113,8 +118,9 @@ th {{ background: #f0f0f0; }} td.n {{ text-align: right; font-variant-numeric: t
 .summary {{ font-size: 1.1em; }}
 </style></head><body>
 <h1>micrograd kata: class report</h1>
+{_banner(unfinished)}
 <p class="summary">{total} submissions, mean score {points(mean)} / {manifest.total_points} (bonus included);
-{sum(r.status == "ok" for r in records)} graded without problems. Seed {seed}, grader {e(version)},
+{sum(r.status == "ok" for r in records)} graded without problems. Seed {e(seed)}, grader {e(version)},
 {"sandboxed" if sandboxed else "not sandboxed"}.</p>
 <div class="plots"><div>{distribution}</div><div>{passes}</div></div>
 <h2>What to re-teach: the classic bugs found</h2>
@@ -126,3 +132,12 @@ th {{ background: #f0f0f0; }} td.n {{ text-align: right; font-variant-numeric: t
 <table><tr><th>submission</th><th>score</th>{steps_head}<th>status</th></tr>{"".join(rows)}</table>
 </body></html>
 """
+
+
+def _banner(unfinished: int) -> str:
+    if not unfinished:
+        return ""
+    return (
+        f'<p class="summary"><strong>Interrupted: {unfinished} more submission(s) were not graded.</strong> '
+        "Run the same command again with --resume to finish; this page then covers the whole class.</p>\n"
+    )

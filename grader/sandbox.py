@@ -8,20 +8,40 @@ own. Here, the parent enforces a wall-clock limit per check, caps what it reads,
 protocol strictly, kills the whole process group, and sweeps up descendants that tried to escape.
 
 Where bubblewrap (`bwrap`) works, the child runs inside it: no network, its own PID namespace
-(everything in it dies with it), an unprivileged user, and a filesystem holding only /usr, the
-Python runtime (its site-packages hidden), the harness and the submission copy (read-only) and
-an empty /tmp. The reference solution, other submissions and the output folder are not there.
+(everything in it dies with it), an unprivileged user, and a filesystem holding only /usr (minus
+the kata's own folder, if it lives there), the Python runtime (its site-packages hidden), the
+harness and the submission copy (read-only) and an empty /tmp. The reference solution, other
+submissions and the output folder are not there.
+
+Who the child is. A grader running as root never lets student code run as root: each running
+child gets a uid of its own (CHILD_UIDS, locked across every grader on the machine, so two batches
+at once never share one), its working folder is writable by that uid only and the submission copy
+is read-only to it. Without bubblewrap that needs a Python the unprivileged uid can run: this
+one, or the same version in /usr/bin or /usr/local/bin (or $KATA_CHILD_PYTHON); if there is none
+(a pyenv under /root), the grader refuses to start rather than run student code as root. A grader
+running as an ordinary user without bubblewrap runs children as that user (it warns: they can read
+what it can, and touch each other's folders).
+
+Memory. A child may use `Limits.memory` bytes of address space, and may not start a second
+process or thread (`Limits.processes` = 1: with its own uid, RLIMIT_NPROC counts only it), so the
+cap holds for the submission as a whole. That works the same on a laptop, in CI and in Gradescope's
+Docker image, where cgroups are usually read-only. Not counted: files it writes to a RAM-backed
+folder (bubblewrap's /tmp is a 64 MiB tmpfs; without bubblewrap, /dev/shm), which the grader
+deletes when the child ends.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import json
 import os
+import pwd
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -31,11 +51,26 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from kata.paths import PACKAGE, ROOT
 
-NOBODY = 65534
+NOBODY = 65534  # the uid inside bubblewrap's user namespace, when the grader is not root
+CHILD_UIDS = range(64100, 64900)  # uids for children of a root grader (any that is a real user is skipped)
 SANDBOX_PYTHON = Path("/opt/python")
+SHARED_FOLDERS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))  # where any uid may leave files
+MAX_NESTING = 64  # levels of lists and objects in one message (the child's encoder stops at 51)
+
+
+class Refused(Exception):
+    """Children cannot be run safely here: the grader must not start (the message says why and what to do)."""
+
+
+class Interrupted(Exception):
+    """The batch was asked to stop (Ctrl-C): the child was killed before it finished."""
+
+
+STOP = threading.Event()  # set once by the command line on Ctrl-C; every running child is then stopped
 
 
 @dataclass(frozen=True)
@@ -45,7 +80,7 @@ class Limits:
     memory: int = 1024 * 1024 * 1024  # bytes of address space
     file_size: int = 8 * 1024 * 1024  # bytes per file it writes (its printed output included)
     open_files: int = 64
-    processes: int = 32  # binds only for an unprivileged user, which the sandbox provides
+    processes: int = 1  # no fork, no thread: the memory cap is the whole submission's (module docstring)
     channel: int = 16 * 1024 * 1024  # bytes of results the parent reads at most
     output_shown: int = 2000  # characters of the student's own output quoted in feedback
 
@@ -56,7 +91,7 @@ class ChildRun:
 
     results: dict[int, tuple[str, dict]] = field(default_factory=dict)  # case -> ("result"|"error", payload)
     running: int | None = None  # the case that had started and not finished when the child stopped
-    ended: str = "done"  # done | timeout | exited | violation
+    ended: str = "done"  # done | timeout | exited | violation | interrupted
     detail: str = ""  # exit status, or what broke the protocol
     init_error: dict | None = None
     importing: str = ""  # the module being imported when the child stopped
@@ -88,8 +123,8 @@ def _children_of(pid: int) -> list[int]:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat_file:
+                fields = stat_file.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == pid:
@@ -116,12 +151,159 @@ def sweep_strays() -> int:
     return swept
 
 
+# ---- Unprivileged uids, one per running child ------------------------------------------------------------
+
+
+def _is_user(uid: int) -> bool:
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return False
+    return True
+
+
+def _lock_folder() -> Path:
+    """A folder only root can write, for the uid locks shared by every grader on this machine."""
+    for folder in (Path("/run/kata-grader"), Path(tempfile.gettempdir()) / "kata-grader-uids"):
+        with contextlib.suppress(FileExistsError, FileNotFoundError, PermissionError):
+            os.mkdir(folder, 0o700)
+        try:
+            info = os.lstat(folder)
+        except OSError:
+            continue
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+            return folder
+    raise Refused(
+        "no safe folder for the child uid locks: /run/kata-grader and "
+        f"{Path(tempfile.gettempdir()) / 'kata-grader-uids'} are missing or not root's own (mode 0700); remove them"
+    )
+
+
+class UidPool:
+    """Unprivileged uids for the children of a root grader: one per running child, never shared by two
+    children at once, even across graders (each uid is an flock'ed file in a root-only folder)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or _lock_folder()
+        self.held: dict[int, IO[str]] = {}
+        self.lock = threading.Lock()
+        self.candidates = [uid for uid in CHILD_UIDS if not _is_user(uid)]
+
+    def representative(self) -> int:
+        """A uid like those children get (for probing what they can reach)."""
+        return self.candidates[0]
+
+    def acquire(self) -> int:
+        with self.lock:
+            for uid in self.candidates:
+                if uid in self.held:
+                    continue
+                handle = open(self.folder / f"{uid}.lock", "a", encoding="utf-8")  # noqa: SIM115 - kept while held
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    continue
+                self.held[uid] = handle
+                return uid
+        raise RuntimeError(f"all {len(self.candidates)} child uids are in use")
+
+    def release(self, uid: int) -> None:
+        with self.lock:
+            handle = self.held.pop(uid, None)
+        if handle is not None:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+def _sweep_files(uid: int) -> None:
+    """Delete what a finished child left in the folders every uid may write to (found by its owner)."""
+    for folder in SHARED_FOLDERS:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                continue
+
+
+# ---- Interpreters the child may run --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: Path  # the real executable
+    base: Path  # its sys.base_prefix, resolved: the runtime bubblewrap must show
+
+
+def _candidates() -> list[Path]:
+    """Pythons the child may run, in order of preference: $KATA_CHILD_PYTHON alone if it is set, else this
+    one, then the same version where every user can usually run it."""
+    chosen = os.environ.get("KATA_CHILD_PYTHON")
+    if chosen:
+        return [Path(chosen)]
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    found: list[Path] = []
+    for path in (Path(os.path.realpath(sys.executable)), Path("/usr/bin") / version, Path("/usr/local/bin") / version):
+        if path.exists() and Path(os.path.realpath(path)) not in found:
+            found.append(Path(os.path.realpath(path)))
+    return found
+
+
+def _describe(path: Path) -> tuple[Interpreter | None, str]:
+    """The interpreter at path (asked as this user), or None and why it cannot be a child's."""
+    code = "import json, os, sys; print(json.dumps([os.path.realpath(sys.base_prefix), list(sys.version_info[:2])]))"
+    try:
+        done = subprocess.run([str(path), "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+        base, version = json.loads(done.stdout)
+    except (OSError, ValueError, TypeError, subprocess.TimeoutExpired) as error:
+        return None, f"{path} does not run ({type(error).__name__})"
+    if tuple(version) != sys.version_info[:2]:
+        wanted = f"{sys.version_info.major}.{sys.version_info.minor}"
+        return None, f"{path} is Python {version[0]}.{version[1]}, the grader runs {wanted}: use the same version"
+    return Interpreter(Path(os.path.realpath(path)), Path(base)), ""
+
+
+# What a probe child runs first: argv is [-c, uid, harness, ...]; inside bubblewrap, where it starts
+# as root, it drops to the uid as the real child does.
+_PRELUDE = (
+    "import json, os, sys\n"
+    "uid = int(sys.argv[1])\n"
+    "if uid >= 0 and os.geteuid() == 0:\n"
+    "    os.setgroups([]); os.setgid(uid); os.setuid(uid)\n"
+)
+# What it does to prove the harness can run: import what the harness imports, say who it is.
+_PROBE = (
+    "sys.path.insert(0, sys.argv[2])\n"
+    + "import math, kata.harness.child, kata.harness.probes\n"
+    + "print(json.dumps({'uid': os.getuid()}))\n"
+)
+
+
+def run_as(uid: int, python: Path, code: str, *arguments: str) -> subprocess.CompletedProcess:
+    """Run `python -I -S -B -c code arguments` as the unprivileged uid (the grader being root)."""
+    return subprocess.run(
+        [str(python), "-I", "-S", "-B", "-c", code, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        user=uid,
+        group=uid,
+        extra_groups=[],
+    )
+
+
 # ---- The sandbox ------------------------------------------------------------------------------------------
-
-
-def _real_python() -> tuple[Path, Path]:
-    """(base prefix, real interpreter) of the running Python, seen through any virtualenv."""
-    return Path(sys.base_prefix).resolve(), Path(os.path.realpath(sys.executable))
 
 
 def _site_dirs(base: Path) -> list[Path]:
@@ -138,51 +320,37 @@ def _site_dirs(base: Path) -> list[Path]:
     return sorted(p for p in candidates if p.is_dir())
 
 
-def _world_traversable(path: Path) -> bool:
-    """Can an unprivileged user reach path (every folder above it searchable by others)?"""
-    for parent in [path, *path.parents]:
-        try:
-            if not parent.stat().st_mode & 0o001:
-                return False
-        except OSError:
-            return False
-    return True
+CHILD = "kata/harness/child.py"  # the child's script, inside the harness folder
 
 
 @dataclass
 class Sandbox:
-    """How children are started: inside bubblewrap, or (warned about) without it."""
+    """How children are started: inside bubblewrap or without it, as whom, with which Python."""
 
     bwrap: str | None
-    harness: Path  # a folder holding the kata's sandbox package, kata/harness (copied, read-only for the child)
-    root: bool = field(default_factory=lambda: os.geteuid() == 0)
+    harness: Path  # a folder holding the kata's sandbox package, kata/harness (read-only for the child)
+    interpreter: Interpreter
+    uids: UidPool | None = None  # a root grader's children's uids; None: children run as this user
+    hidden: tuple[Path, ...] = ()  # folders under /usr that bubblewrap must not show (the kata's own)
+    why_not: str = ""  # why bubblewrap is not used, when it is not
 
     @property
     def isolated(self) -> bool:
         return self.bwrap is not None
 
     def describe(self) -> str:
+        who = "each child as an unprivileged uid of its own" if self.uids else "children as this user"
         if self.isolated:
-            return "sandboxed with bubblewrap (no network, own PID namespace, unprivileged user, minimal filesystem)"
-        return "NOT sandboxed: bubblewrap is unavailable, so student code can read and write what this user can"
-
-    @property
-    def drop_to(self) -> int | None:
-        """The uid the child switches to itself (when started as root)."""
-        if not self.root:
-            return None
-        if self.isolated:
-            return NOBODY
-        base, _ = _real_python()
-        return NOBODY if _world_traversable(base) and _world_traversable(self.harness) else None
+            return f"sandboxed with bubblewrap (no network, own PID namespace, minimal filesystem; {who})"
+        return f"NOT sandboxed: {self.why_not}; {who}, Python {self.interpreter.path}"
 
     def command(self, job: Path) -> list[str]:
-        base, python = _real_python()
+        base, python = self.interpreter.base, self.interpreter.path
         if not self.isolated:
             return [str(python), "-I", "-S", "-B", str(self.harness / CHILD)]
         inside = base if base.is_relative_to("/usr") else SANDBOX_PYTHON
         command = [self.bwrap, "--die-with-parent", "--new-session"]
-        if self.root:
+        if self.uids:
             # no user namespace: the child drops to a real unprivileged uid itself, so RLIMIT_NPROC binds
             command += [
                 "--unshare-ipc",
@@ -200,6 +368,8 @@ class Sandbox:
         else:
             command += ["--unshare-all", "--uid", str(NOBODY), "--gid", str(NOBODY)]
         command += ["--ro-bind", "/usr", "/usr"]
+        for folder in self.hidden:
+            command += ["--tmpfs", str(folder)]
         for name in ("/bin", "/sbin", "/lib", "/lib64", "/lib32"):
             path = Path(name)
             if path.is_symlink():
@@ -207,7 +377,7 @@ class Sandbox:
             elif path.is_dir():
                 command += ["--ro-bind", name, name]
         if inside != base:
-            # bwrap makes missing parent folders mode 0700: open them, or uid 65534 cannot reach the stdlib
+            # bwrap makes missing parent folders mode 0700: open them, or an unprivileged uid cannot reach the stdlib
             for parent in reversed(inside.parents[:-1]):
                 command += ["--perms", "0755", "--dir", str(parent)]
             command += ["--ro-bind", str(base), str(inside)]
@@ -253,49 +423,120 @@ class Sandbox:
     def package_dir(self, job: Path) -> str:
         return f"/submission/{PACKAGE}" if self.isolated else str(job / "pkg" / PACKAGE)
 
+    def run_code(self, code: str, *arguments: str, scratch: Path) -> subprocess.CompletedProcess:
+        """Run Python code exactly where and as whom a child would run (bubblewrap or not, the child's uid,
+        the child's Python); sys.argv is [-c, uid, harness, *arguments]. For probes, never student code."""
+        uid = self.uids.representative() if self.uids else -1
+        if not self.isolated:
+            command = [str(self.interpreter.path), "-I", "-S", "-B", "-c", _PRELUDE + code]
+            command += [str(uid), str(self.harness), *arguments]
+            if uid < 0:
+                return subprocess.run(command, capture_output=True, text=True, timeout=60, cwd="/")
+            return run_as(uid, self.interpreter.path, _PRELUDE + code, str(uid), str(self.harness), *arguments)
+        job = Path(tempfile.mkdtemp(prefix="probe-", dir=scratch))
+        try:
+            (job / "pkg").mkdir()
+            command = self.command(job)
+            command[-4:] = ["-I", "-S", "-B", "-c", _PRELUDE + code, str(uid), "/harness", *arguments]
+            return subprocess.run(command, capture_output=True, text=True, timeout=60)
+        finally:
+            shutil.rmtree(job, ignore_errors=True)
 
-CHILD = "kata/harness/child.py"  # the child's script, inside the harness folder
+    def probe(self, scratch: Path) -> str:
+        """'' if a child started this way can run the harness as the uid children get, else why not."""
+        uid = self.uids.representative() if self.uids else -1
+        if not self.isolated and uid < 0:
+            return ""
+        try:
+            done = self.run_code(_PROBE, scratch=scratch)
+        except (OSError, subprocess.SubprocessError) as error:
+            where = "bwrap" if self.isolated else f"{self.interpreter.path} as uid {uid}"
+            return f"{where} could not start ({error})"
+        try:
+            who = json.loads(done.stdout.strip().splitlines()[-1])["uid"]
+        except (ValueError, IndexError, KeyError, TypeError):
+            return f"{(done.stderr or done.stdout).strip()[-300:] or f'exit status {done.returncode}'}"
+        return "" if uid < 0 or who == uid else f"the probe ran as uid {who}, not {uid}"
+
+
+def hidden_folders(*folders: Path) -> tuple[Path, ...]:
+    """Of the folders that hold secrets or other students' work, those bubblewrap would show (under /usr)."""
+    return tuple(sorted({f.resolve() for f in folders if f.resolve().is_relative_to("/usr")}))
+
+
+def choose(
+    harness: Path, scratch: Path, use_bwrap: bool, require_bwrap: bool, hidden: tuple[Path, ...] = ()
+) -> Sandbox:
+    """The safest way to run children here: bubblewrap if it works; else, for a root grader, an
+    unprivileged uid per child with a Python it can run; else (an ordinary user) this user. `hidden`:
+    folders bubblewrap must not show (hidden_folders). Raises Refused when the grader must not start."""
+    root = os.geteuid() == 0
+    uids = UidPool() if root else None
+    hidden = tuple(sorted({*hidden, *hidden_folders(ROOT)}))
+    interpreters, reasons = [], []
+    for path in _candidates():
+        interpreter, why = _describe(path)
+        if interpreter is None:
+            reasons.append(why)
+        else:
+            interpreters.append(interpreter)
+    if not interpreters:
+        raise Refused("no Python to run the children with: " + "; ".join(reasons))
+    bwrap = shutil.which("bwrap") if use_bwrap else None
+    why_not = "--no-sandbox was given" if not use_bwrap else "bwrap is not installed (apt install bubblewrap)"
+    if bwrap:
+        for interpreter in interpreters:
+            sandbox = Sandbox(bwrap, harness, interpreter, uids, hidden)
+            why_not = sandbox.probe(scratch)
+            if not why_not:
+                return sandbox
+            why_not = f"bwrap failed here: {why_not}"
+    if require_bwrap:
+        raise Refused(f"--require-sandbox, but {why_not}")
+    if not root:
+        return Sandbox(None, harness, interpreters[0], None, hidden, why_not)
+    for interpreter in interpreters:
+        sandbox = Sandbox(None, harness, interpreter, uids, hidden, why_not)
+        problem = sandbox.probe(scratch)
+        if not problem:
+            return sandbox
+        reasons.append(problem)
+    raise Refused(
+        "the grader runs as root without bubblewrap, so student code must run as an unprivileged user, and "
+        f"no Python {sys.version_info.major}.{sys.version_info.minor} here can be run by one ("
+        + "; ".join(reasons)
+        + "). Install one where every user can run it (apt install python3.11, or a Python outside /root), "
+        "or point KATA_CHILD_PYTHON at it, or make bubblewrap work. Student code never runs as root."
+    )
 
 
 def build_harness(scratch: Path) -> Path:
     """Copy what the child needs, the kata's sandbox package (kata/harness) and nothing else, into a
-    folder of its own: no judge, no oracle, no reference (devtests/test_harness.py proves it)."""
+    folder of its own, read-only: no judge, no oracle, no reference (devtests/test_harness.py proves it)."""
     harness = scratch / "harness"
     (harness / "kata").mkdir(parents=True)
     shutil.copy2(ROOT / "kata" / "__init__.py", harness / "kata" / "__init__.py")
     shutil.copytree(
         ROOT / "kata" / "harness", harness / "kata" / "harness", ignore=shutil.ignore_patterns("__pycache__")
     )
-    _open_up(harness, writable=False)
+    for folder, _, files in os.walk(harness):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
     return harness
 
 
-def _open_up(path: Path, writable: bool) -> None:
-    """Let an unprivileged uid read (and, if writable, write) a folder tree the grader made."""
-    for folder, _, files in os.walk(path):
-        os.chmod(folder, 0o1777 if writable else 0o755)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o644)
-
-
 def probe_bwrap(harness: Path) -> tuple[str | None, str]:
-    """The bwrap binary if it can run the child's Python here, else None and why not."""
-    bwrap = shutil.which("bwrap")
-    if not bwrap:
-        return None, "bwrap is not installed (Debian/Ubuntu: apt install bubblewrap)"
-    sandbox = Sandbox(bwrap, harness)
-    with tempfile.TemporaryDirectory(prefix="grader-probe-") as scratch:
-        job = Path(scratch)
-        (job / "pkg").mkdir()
-        command = sandbox.command(job)
-        command[-4:] = ["-I", "-S", "-c", "import json, math, os; print(os.getuid())"]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return None, f"bwrap could not start: {error}"
-    if done.returncode != 0:
-        return None, f"bwrap failed here: {(done.stderr or done.stdout).strip()[:300]}"
-    return bwrap, ""
+    """The bwrap binary if it can run the child's harness here, else None and why not."""
+    scratch = Path(tempfile.mkdtemp(prefix="grader-probe-"))
+    try:
+        os.chmod(scratch, 0o711)
+        sandbox = choose(harness, scratch, use_bwrap=True, require_bwrap=True)
+    except Refused as error:
+        return None, str(error)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return sandbox.bwrap, ""
 
 
 # ---- One child ----------------------------------------------------------------------------------------------
@@ -313,6 +554,22 @@ def _copy_package(source: Path, job: Path) -> None:
         elif path.is_file():
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target / relative)
+
+
+def _lay_out_job(job: Path, uid: int | None) -> None:
+    """The job folder: only the child's uid (and root) may enter it, the package in it is read-only to the
+    child, and tmp/ (its home and working folder) is the only place it may write."""
+    for folder, _, files in os.walk(job / "pkg"):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    if uid is None:
+        os.chmod(job, 0o700)
+        return
+    os.chown(job, 0, uid)
+    os.chmod(job, 0o750)
+    os.chown(job / "tmp", uid, uid)
+    os.chmod(job / "tmp", 0o700)
 
 
 def _status(code: int | None) -> str:
@@ -342,13 +599,17 @@ def run_child(
     """Import `modules` of the package, then run the probes of `cases`, each within `budget` seconds.
 
     With `engine`, the child runs the student's modules on the kata's engine (kata.harness.tracer),
-    and `engine` answers its questions (values and gradients) over a reply pipe."""
+    and `engine` answers its questions (values and gradients) over a reply pipe.
+    Raises Interrupted if the batch is stopped (Ctrl-C) before the child finishes."""
+    if STOP.is_set():
+        raise Interrupted
     run = ChildRun()
+    uid = sandbox.uids.acquire() if sandbox.uids else None
     job = Path(tempfile.mkdtemp(prefix="job-", dir=scratch))
     try:
         _copy_package(package, job)
         (job / "tmp").mkdir()
-        _open_up(job, writable=True)
+        _lay_out_job(job, uid)
         read_end, write_end = os.pipe()
         reply_read, reply_write = os.pipe() if engine is not None else (-1, -1)
         request = {
@@ -359,7 +620,7 @@ def run_child(
             "kata_engine": engine is not None,
             "modules": modules,
             "cases": cases,
-            "drop_to": sandbox.drop_to,
+            "drop_to": uid,
             "limits": {
                 "memory": limits.memory,
                 "file_size": limits.file_size,
@@ -405,6 +666,12 @@ def run_child(
         run.output = _tail(job / "output.txt", limits.output_shown)
     finally:
         shutil.rmtree(job, ignore_errors=True)
+        if uid is not None and sandbox.uids is not None:
+            if not sandbox.isolated:
+                _sweep_files(uid)
+            sandbox.uids.release(uid)
+    if run.ended == "interrupted":
+        raise Interrupted
     return run
 
 
@@ -440,6 +707,22 @@ def _tail(path: Path, limit: int) -> str:
     return ("..." if size > limit else "") + text
 
 
+def _nesting(value: object) -> int:
+    """How many levels of lists and objects a parsed message has (without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING:
+                return depth
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
+
+
 class _Protocol:
     """The only sequence of messages a child may send:
     hello, [init-error], (import m, imported m)*, (start i, ask i*, result|error i)*, done.
@@ -453,15 +736,25 @@ class _Protocol:
         self.engine = engine
         self.asked: dict | None = None  # the last message was a question for the engine
 
-    def accept(self, line: bytes) -> str:
-        """'' when the message is valid and expected, else what is wrong with it."""
+    def parse(self, line: bytes) -> tuple[dict | None, str]:
+        """(message, '') for a well-formed line, else (None, what is wrong with it). Any line at all,
+        however long, deep or broken, gets an answer here: never an exception."""
         try:
             message = json.loads(line)
-        except ValueError:
-            return "a line that is not JSON"
+        except (ValueError, RecursionError, MemoryError):
+            return None, "a line that is not JSON (or nested too deeply to read)"
+        if _nesting(message) > MAX_NESTING:
+            return None, f"a message nested more than {MAX_NESTING} levels deep"
         if not isinstance(message, dict) or not isinstance(message.get("event"), str):
-            return "a message that is not an event"
-        event = message["event"]
+            return None, "a message that is not an event"
+        return message, ""
+
+    def accept(self, line: bytes) -> str:
+        """'' when the message is valid and expected, else what is wrong with it."""
+        message, problem = self.parse(line)
+        if message is None:
+            return problem
+        event = message["event"][:40]
         self.asked = None
         if self.stage == "hello":
             if event != "hello":
@@ -479,7 +772,7 @@ class _Protocol:
             self.stage = "ready"
         elif event == "start" and self.stage == "ready":
             if message.get("i") != self.next or self.next >= self.count:
-                return f"'start' of case {message.get('i')!r} when case {self.next} was due"
+                return f"'start' of case {message.get('i')!r:.20} when case {self.next} was due"
             self.run.running = self.next
             self.stage = "running"
         elif event == "ask" and self.stage == "running" and self.engine and message.get("i") == self.next:
@@ -487,7 +780,7 @@ class _Protocol:
         elif event in ("result", "error") and self.stage == "running":
             payload = message.get("obs" if event == "result" else "error")
             if message.get("i") != self.next or not isinstance(payload, dict):
-                return f"a malformed '{event}' for case {message.get('i')!r}"
+                return f"a malformed '{event}' for case {message.get('i')!r:.20}"
             self.run.results[self.next] = (event, payload)
             self.run.running = None
             self.next += 1
@@ -549,11 +842,14 @@ def _read_channel(
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
         while True:
+            if STOP.is_set():
+                run.ended, run.detail = "interrupted", "the grader was interrupted"
+                return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 run.ended, run.detail = "timeout", f"no answer within {budget:g} s"
                 return
-            if not selector.select(timeout=min(remaining, 0.5)):
+            if not selector.select(timeout=min(remaining, 0.2)):
                 continue
             chunk = os.read(fd, 65536)
             if not chunk:

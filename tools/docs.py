@@ -160,25 +160,24 @@ def _deserves(case: dict[str, Any]) -> str:
 
 def _graded(case: dict[str, Any]) -> str:
     modes = set(case["modes"])
-    if modes == {"sandbox", "plain"}:
-        return "sandboxed, unsandboxed"
     if modes == {"sandbox"}:
         return "sandboxed only"
-    return ", ".join(sorted(modes))
+    names = {"sandbox": "sandboxed", "plain": "unsandboxed", "gradescope": "Gradescope, without bubblewrap"}
+    return ", ".join(names[mode] for mode in ("sandbox", "plain", "gradescope") if mode in modes)
 
 
 def redteam_page(toml_text: str) -> str:
     cases: list[dict[str, Any]] = tomllib.loads(toml_text)["case"]
     groups = _groups(toml_text, "case")
-    both = sum(1 for case in cases if "plain" in case["modes"])
+    counts = {mode: sum(1 for case in cases if mode in case["modes"]) for mode in ("sandbox", "plain", "gradescope")}
     lines = [
         "# The red team",
         "",
         _made_from(REDTEAM_TOML),
         "",
         f"{len(cases)} hostile or broken submissions, graded by `make redteam` (part of `make check`) on",
-        f"every change to the grader: sandboxed (all {len(cases)}) and unsandboxed (the {both} that cannot",
-        "harm the machine).",
+        f"every change to the grader: sandboxed ({counts['sandbox']}), unsandboxed (the {counts['plain']} that cannot",
+        f"harm the machine) and through Gradescope's run_autograder without bubblewrap ({counts['gradescope']}).",
         "What a case deserves is never a number written down: it is the score of an honest equivalent graded",
         "in the same batch, step by step (its *honest twin* is the reference with the attack replaced by an",
         "honest edit, usually a plain error); lying values get at most that, rejected input nothing. The",
