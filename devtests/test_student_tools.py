@@ -38,8 +38,8 @@ def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path):
     rows = {int(m.group(1)): m.group(2) for m in row.finditer(text)}
     assert rows[1] == rows[2] == "done" and rows[3] == "todo"
     assert "2 of 6 steps done (30 of 100 points)" in text
-    # the first stub step 3's spec runs into, named by file and function, with what to write
-    assert re.search(r"Next: micrograd/engine\.py, the _backward closure of Value\.__\w+__\. Step 3: add", text), text
+    # the first stub step 3's spec runs into (its warm-up), named by file and function, with what to write
+    assert re.search(r"Next: micrograd/engine\.py, backprop_by_hand\. Step 3: the warm-up", text), text
     assert "(make hint STEP=3)" in text
 
 
