@@ -1,8 +1,10 @@
 """Step 5: a neural network is a bigger expression made of Values.
 
-A Neuron computes tanh(w . x + b), or another activation: relu, sigmoid, or none (linear). A Layer is a list of Neurons that all read the same
-inputs. An MLP (multi-layer perceptron) is a list of Layers, each reading the outputs of
-the one before. Every weight and bias is a Value, so backward() reaches all of them.
+A Neuron computes tanh(w . x + b), or another activation of it: relu, sigmoid, or none
+(linear). A Layer is a list of Neurons that all read the same inputs. An MLP (multi-layer
+perceptron) is a list of Layers, each reading the outputs of the one before; each layer may
+have an activation of its own. Every weight and bias is a Value, so backward() reaches all of
+them.
 """
 
 import random
