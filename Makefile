@@ -188,8 +188,8 @@ GRADE_FLAGS ?=
 
 ifneq ($(wildcard grader/cli.py),)
 
-grade: $(PLOTS_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
-	@$(PY) -m grader $(SUBMISSIONS) --out $(OUT) $(GRADE_FLAGS)
+grade: $(STUDENT_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
+	@$(PY) -m grader --out $(OUT) $(GRADE_FLAGS) -- $(SUBMISSIONS)
 
 # SEED: the grading seed (without one, the tools use kata.toml's grading_seed)
 SEED ?=

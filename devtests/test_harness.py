@@ -28,8 +28,11 @@ MATH_ALLOWED = {"probes/step1.py", "probes/step5.py"}
 def test_the_harness_folder_holds_the_sandbox_package_and_nothing_else(tmp_path):
     harness = build_harness(tmp_path)
     files = sorted(str(p.relative_to(harness)) for p in harness.rglob("*") if p.is_file())
-    wanted = sorted(["kata/__init__.py", *(f"kata/harness/{p.relative_to(HARNESS)}" for p in HARNESS.rglob("*.py"))])
-    assert files == wanted
+    sources = sorted(["kata/__init__.py", *(f"kata/harness/{p.relative_to(HARNESS)}" for p in HARNESS.rglob("*.py"))])
+    assert [f for f in files if "__pycache__" not in f] == sources
+    # and the bytecode of exactly those sources, compiled once by the grader (a child never writes any)
+    compiled = [f for f in files if "__pycache__" in f]
+    assert sorted(f.replace("/__pycache__", "").split(".cpython")[0] + ".py" for f in compiled) == sources
     assert (harness / CHILD).is_file()
 
 

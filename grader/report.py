@@ -3,15 +3,13 @@
 The score distribution, the pass rate of every step, the classic bugs found across the class with
 how many submissions show each one (what to re-teach on Monday), what went wrong at the level of
 whole steps (timeouts, crashes, syntax errors), and one row per submission linking to its feedback.
-Plots are inline SVG made with matplotlib (without matplotlib, the page says so and keeps its
-tables). No server, no JavaScript: open it in any browser. Everything that comes from a submission
-is escaped (grader/inert.py). It is the instructor's page: unlike the students' feedback, it shows
-the grading seed.
+Plots are inline SVG drawn here, without a plotting library. No server, no JavaScript: open it in
+any browser. Everything that comes from a submission is escaped (grader/inert.py). It is the
+instructor's page: unlike the students' feedback, it shows the grading seed.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from fractions import Fraction
@@ -38,44 +36,60 @@ def classic_bugs(records: list[Record]) -> list[tuple[int, str, int, list[str]]]
     return sorted(found, key=lambda row: (-row[2], row[0], row[1]))
 
 
-def _svg(figure) -> str:
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
+W, H, LEFT, BOTTOM, TOP = 480, 220, 44, 36, 26  # the plots' size and margins, in pixels
+
+
+def _chart(title: str, xlabel: str, ylabel: str, ymax: float, bars: list[tuple[str, float, str]]) -> str:
+    """A bar chart as inline SVG (label, height, colour per bar, left to right): no plotting library, so the
+    report costs nothing to draw and looks the same everywhere."""
+    ymax = ymax or 1
+    width = (W - LEFT - 10) / max(len(bars), 1)
+    base = H - BOTTOM
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+        'font-family="sans-serif" font-size="11">',
+        f'<text x="{W / 2}" y="16" text-anchor="middle" font-size="13">{title}</text>',
+        f'<line x1="{LEFT}" y1="{base}" x2="{W - 10}" y2="{base}" stroke="#444"/>',
+        f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="#444"/>',
+        f'<text x="{LEFT - 4}" y="{TOP + 4}" text-anchor="end">{ymax:g}</text>',
+        f'<text x="{LEFT - 4}" y="{base}" text-anchor="end">0</text>',
+        f'<text x="{(LEFT + W) / 2}" y="{H - 4}" text-anchor="middle">{xlabel}</text>',
+        f'<text x="12" y="{(TOP + base) / 2}" text-anchor="middle" transform="rotate(-90 12 {(TOP + base) / 2})">'
+        f"{ylabel}</text>",
+    ]
+    for i, (label, value, colour) in enumerate(bars):
+        height = (base - TOP) * value / ymax
+        x = LEFT + i * width
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{base - height:.1f}" width="{width - 2:.1f}" height="{height:.1f}" '
+            f'fill="{colour}"><title>{label}: {value:g}</title></rect>'
+        )
+        if label:
+            parts.append(f'<text x="{x + width / 2:.1f}" y="{base + 13}" text-anchor="middle">{label}</text>')
+    return "".join(parts) + "</svg>"
 
 
 def _plots(records: list[Record], manifest: Manifest) -> tuple[str, str]:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        note = "<p><em>Install matplotlib (make graph installs it) to see the plots here.</em></p>"
-        return note, note
+    """The score distribution (20 bins up to the highest score) and the pass rate of every step."""
     scores = [float(r.score) for r in records]
-    figure, axes = plt.subplots(figsize=(6, 2.8))
     top = max([manifest.total_points, *scores])
-    axes.hist(scores, bins=[i * top / 20 for i in range(21)], color="#1f77b4", edgecolor="white")
-    axes.set_xlabel(f"score (out of {manifest.total_points}; bonus points on top)")
-    axes.set_ylabel("submissions")
-    axes.set_title("Score distribution")
-    distribution = _svg(figure)
-    plt.close(figure)
-    figure, axes = plt.subplots(figsize=(6, 2.8))
-    labels, rates = [], []
+    counts = [0] * 20
+    for score in scores:
+        counts[min(int(20 * score / top), 19)] += 1
+    bins = [(f"{i * top / 20:g}" if i % 5 == 0 else "", n, "#1f77b4") for i, n in enumerate(counts)]
+    distribution = _chart(
+        "Score distribution",
+        f"score (out of {manifest.total_points}; bonus points on top)",
+        "submissions",
+        max(counts),
+        bins,
+    )
+    rates = []
     for step in manifest.steps:
         done = [r for r in records if any(s.number == step.number and s.score == s.points for s in r.steps)]
-        labels.append(f"{step.number}" + ("*" if step.bonus else ""))
-        rates.append(100 * len(done) / max(len(records), 1))
-    axes.bar(labels, rates, color=["#9ecae1" if label.endswith("*") else "#2ca02c" for label in labels])
-    axes.set_ylim(0, 100)
-    axes.set_xlabel("step (* bonus)")
-    axes.set_ylabel("% with full marks")
-    axes.set_title("Pass rate per step")
-    passes = _svg(figure)
-    plt.close(figure)
+        rate = 100 * len(done) / max(len(records), 1)
+        rates.append((f"{step.number}" + ("*" if step.bonus else ""), rate, "#9ecae1" if step.bonus else "#2ca02c"))
+    passes = _chart("Pass rate per step", "step (* bonus)", "% with full marks", 100, rates)
     return distribution, passes
 
 

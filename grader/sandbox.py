@@ -32,6 +32,7 @@ deletes when the child ends.
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import ctypes
 import fcntl
@@ -154,14 +155,6 @@ def sweep_strays() -> int:
 # ---- Unprivileged uids, one per running child ------------------------------------------------------------
 
 
-def _is_user(uid: int) -> bool:
-    try:
-        pwd.getpwuid(uid)
-    except KeyError:
-        return False
-    return True
-
-
 def _lock_folder() -> Path:
     """A folder only root can write, for the uid locks shared by every grader on this machine."""
     for folder in (Path("/run/kata-grader"), Path(tempfile.gettempdir()) / "kata-grader-uids"):
@@ -187,7 +180,8 @@ class UidPool:
         self.folder = folder or _lock_folder()
         self.held: dict[int, IO[str]] = {}
         self.lock = threading.Lock()
-        self.candidates = [uid for uid in CHILD_UIDS if not _is_user(uid)]
+        users = {entry.pw_uid for entry in pwd.getpwall()}  # once: a lookup per uid reads the whole file each time
+        self.candidates = [uid for uid in CHILD_UIDS if uid not in users]
 
     def representative(self) -> int:
         """A uid like those children get (for probing what they can reach)."""
@@ -519,6 +513,9 @@ def build_harness(scratch: Path) -> Path:
     shutil.copytree(
         ROOT / "kata" / "harness", harness / "kata" / "harness", ignore=shutil.ignore_patterns("__pycache__")
     )
+    # compiled once here: a child (python -B) reads bytecode but never writes it, and compiling the
+    # harness anew in every child cost more than everything else it does before the student's code
+    compileall.compile_dir(harness, quiet=2, workers=1)
     for folder, _, files in os.walk(harness):
         os.chmod(folder, 0o755)
         for name in files:

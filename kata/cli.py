@@ -252,26 +252,35 @@ def cmd_graph(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import time
 
-    from kata import demo, deps
+    from kata import demo, demo_bonus, deps
 
     mg = _load_impl(args.impl)
-    try:
-        demo.ready(mg)
-    except NotImplementedError as error:
-        return _not_ready(error, "make demo", args.impl, "steps 2 to 6 (the engine, the network and training)")
+    wanted = [name for name in args.runs.split(",") if name]
+    bonus = [name for name in wanted if name in demo_bonus.RUNS]  # they say themselves when not ready
+    training = [name for name in wanted if name not in demo_bonus.RUNS]
+    if training:
+        try:
+            demo.ready(mg)
+        except NotImplementedError as error:
+            return _not_ready(error, "make demo", args.impl, "steps 2 to 6 (the engine, the network and training)")
     if args.check:
         return 0
     problem = deps.problem("plots", "demo")
-    if problem:
+    if problem and training:
         print(problem, file=sys.stderr)
         return 2
     started = time.perf_counter()
-    runs = demo.run(mg, args.runs.split(","), out=Path(args.out), gc_mode=args.gc)
-    print(f"\ntrained with {args.impl}/micrograd, garbage collector {args.gc}:")
-    for run in runs:
-        print(f"  {run.name:<6} {run.seconds:6.1f} s  {run.summary}")
-        for path in run.files:
-            print(f"         {path}")
+    if training:
+        runs = demo.run(mg, training, out=Path(args.out), gc_mode=args.gc)
+        print(f"\ntrained with {args.impl}/micrograd, garbage collector {args.gc}:")
+        for run in runs:
+            print(f"  {run.name:<6} {run.seconds:6.1f} s  {run.summary}")
+            for path in run.files:
+                print(f"         {path}")
+    for part in demo_bonus.run(mg, bonus, Path(args.out), plots=not problem):
+        print("\n" + "\n".join(part.lines))
+        for path in part.files:
+            print(f"  {path}")
     print(f"all in {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -402,9 +411,12 @@ def main(argv: list[str] | None = None) -> int:
     graph.add_argument("--check", action="store_true", help="only check that the engine can do it")
     graph.set_defaults(run=cmd_graph)
 
-    demo = commands.add_parser("demo", help="train XOR, two moons and a sine fit with your engine (make demo)")
+    demo = commands.add_parser(
+        "demo",
+        help="train XOR, two moons and a sine fit with your engine, compare depths, then the bonus steps' costs",
+    )
     demo.add_argument("--impl", default="exercises")
-    demo.add_argument("--runs", default="xor,moons,sine,depth", help="which runs, comma separated")
+    demo.add_argument("--runs", default="xor,moons,sine,depth,cost,checkpoint", help="which runs, comma separated")
     demo.add_argument(
         "--gc",
         default="managed",

@@ -38,7 +38,7 @@ def namespace(impl: str) -> dict[str, Any]:
         del sys.modules[name]
     names: dict[str, Any] = {"__name__": "__console__"}
     loaded = []
-    for module in ("engine", "numeric", "nn", "train", "forward", "optim", "data", "viz"):
+    for module in ("engine", "numeric", "nn", "train", "forward", "optim", "cost", "checkpoint", "data", "viz"):
         try:
             names[module] = importlib.import_module(f"{PACKAGE}.{module}")
             loaded.append(module)

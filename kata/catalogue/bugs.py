@@ -144,4 +144,24 @@ BUGS: dict[str, str] = {
     "activation-last-layer-only": "only the last layer got its activation; the hidden layers must apply theirs "
     "too (activations[i] is for layer i)",
     "sigmoid-sign": "sigmoid(t) is 1 / (1 + exp(-t)): the sign of the exponent is lost (that is sigmoid(-t))",
+    # ---- step 9: the cheap gradient principle ----
+    "cost-counts-leaves": "the leaves were counted as operations: a leaf is an input, given, not computed",
+    "cost-shared-twice": "a node that several nodes use was counted once per path to it: it is computed once "
+    "(walk the graph with a visited set)",
+    "cost-seed-forgotten": "the seed is missing: every backward pass (and every forward-mode pass) starts by "
+    "setting one derivative to 1, one operation",
+    "cost-leaf-backward": "work was counted in the leaves' _backward, which does nothing: a leaf's grad is filled "
+    "in by the _backward of the ops that use it",
+    "cost-forward-mode-one-pass": "forward mode was counted as one pass: a pass gives the derivative with respect "
+    "to ONE input, so the gradient takes one pass per leaf",
+    # ---- step 10: gradient checkpointing ----
+    "checkpoint-keeps-graph": "the segment's graph is still alive after the forward pass: the checkpoint's output "
+    "must hold only the inputs (its _prev) and nothing of f's nodes, and its _backward must build them again",
+    "checkpoint-not-reconnected": "the inputs get no gradient through the checkpoint: its _prev must be the inputs, "
+    "and its _backward must add leaf.grad * out.grad to each input's grad",
+    "checkpoint-accumulates-twice": "the inputs get the segment's gradient twice: rebuild the segment on stand-ins "
+    "(Value(x.data)), not on the inputs themselves, and add to each input once",
+    "checkpoint-late-binding": "every segment was rebuilt with the LAST segment's functions: a function made in a "
+    "loop sees the loop's variables when it runs (in backward(), after the loop); bind them as defaults "
+    "(def segment(v, group=group))",
 }

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: every child would pay for it
+if TYPE_CHECKING:
+    from typing import Any
 
 _id = id
 _type = type
@@ -27,13 +29,19 @@ _len = len
 _tuple = tuple
 
 
-@dataclass(frozen=True)
 class Form:
-    name: str
-    arity: int  # Value operands
-    text: str  # how it reads: "{0} * {1}", "{c} - {0}", "{0}.tanh()"
-    method: str  # the Value method a student writes for it
-    build: Callable[[Sequence[Any], Any], Any]  # (operands, const) -> the student's result
+    """One op as the checks build it (a plain class: dataclasses would cost every child an import)."""
+
+    __slots__ = ("arity", "build", "method", "name", "text")
+
+    def __init__(
+        self, name: str, arity: int, text: str, method: str, build: Callable[[Sequence[Any], Any], Any]
+    ) -> None:
+        self.name = name
+        self.arity = arity  # Value operands
+        self.text = text  # how it reads: "{0} * {1}", "{c} - {0}", "{0}.tanh()"
+        self.method = method  # the Value method a student writes for it
+        self.build = build  # (operands, const) -> the student's result
 
     def describe(self, names: Sequence[str], const: Any = None) -> str:
         return self.text.format(*names, c=show_const(const))

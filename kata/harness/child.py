@@ -34,7 +34,6 @@ import contextlib
 import json
 import resource
 import signal
-from pathlib import Path
 
 from kata.harness import tracer
 from kata.harness.observe import Implementation, describe_exception, register_package, run_package_init
@@ -124,7 +123,7 @@ def main() -> None:
     if request.get("drop_to") is not None:
         drop_privileges(request["drop_to"])
     package = request.get("package", PACKAGE)
-    directory = Path(request["package_dir"])
+    directory = request["package_dir"]
     send({"event": "hello"})
     asker = _Asker()
     register_package(package, directory, run_init=False)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import linecache
+import os
 import re
 import sys
-import traceback
 import types
-from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: every child would pay for it
+if TYPE_CHECKING:
+    from typing import Any
 
 _type = type
 _float = float
@@ -94,11 +95,11 @@ class Implementation:
     reference when both live in one process).
     """
 
-    MODULES = ("numeric", "engine", "nn", "train", "data", "optim", "forward", "viz")
+    MODULES = ("numeric", "engine", "nn", "train", "data", "optim", "forward", "cost", "checkpoint", "viz")
 
-    def __init__(self, package: str, directory: Path) -> None:
+    def __init__(self, package: str, directory: str | os.PathLike[str]) -> None:
         self.package = package
-        self.directory = Path(directory)
+        self.directory = os.fspath(directory)
 
     def load(self, name: str) -> types.ModuleType:
         return importlib.import_module(f"{self.package}.{name}")
@@ -113,18 +114,17 @@ class Implementation:
         return self.engine.Value  # type: ignore[no-any-return]
 
 
-def register_package(package: str, directory: Path, run_init: bool = True) -> types.ModuleType:
+def register_package(package: str, directory: str | os.PathLike[str], run_init: bool = True) -> types.ModuleType:
     """Import the package in `directory` (which holds __init__.py) under the name `package`.
 
     With run_init=False the package's __init__.py is not executed: its modules can still be
     imported one by one, so a broken __init__ (or a broken module it imports) does not hide the
     modules that are fine.
     """
-    directory = Path(directory)
-    if run_init and (directory / "__init__.py").is_file():
-        spec = importlib.util.spec_from_file_location(
-            package, directory / "__init__.py", submodule_search_locations=[str(directory)]
-        )
+    directory = os.fspath(directory)
+    init = os.path.join(directory, "__init__.py")
+    if run_init and os.path.isfile(init):
+        spec = importlib.util.spec_from_file_location(package, init, submodule_search_locations=[directory])
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[package] = module
@@ -135,34 +135,34 @@ def register_package(package: str, directory: Path, run_init: bool = True) -> ty
             raise
         return module
     module = types.ModuleType(package)
-    module.__path__ = [str(directory)]
+    module.__path__ = [directory]
     module.__file__ = None
     sys.modules[package] = module
     return module
 
 
-def run_package_init(package: str, directory: Path) -> None:
+def run_package_init(package: str, directory: str | os.PathLike[str]) -> None:
     """Run the package's __init__.py (if it has one) in the package module register_package made with
     run_init=False: after the kata has put what it needs in place (the kata's engine, for steps 5-7)."""
-    init = Path(directory) / "__init__.py"
-    if not init.is_file():
+    init = os.path.join(os.fspath(directory), "__init__.py")
+    if not os.path.isfile(init):
         return
     module = sys.modules[package]
-    module.__file__ = str(init)
-    code = compile(init.read_bytes(), str(init), "exec")
+    module.__file__ = init
+    with open(init, "rb") as source:
+        code = compile(source.read(), init, "exec")
     exec(code, module.__dict__)  # the student's own package code, in the sandboxed child
 
 
-def _relative(filename: str, directory: Path | None) -> str | None:
+def _relative(filename: str, directory: str | os.PathLike[str] | None) -> str | None:
     """filename relative to the package directory, or None if it is not inside it."""
-    if not filename:
+    if not filename or directory is None:
         return None
-    if directory is not None:
-        try:
-            return str(Path(filename).resolve().relative_to(directory.resolve()))
-        except (ValueError, OSError):
-            return None
-    return None
+    try:
+        relative = os.path.relpath(os.path.realpath(filename), os.path.realpath(directory))
+    except (ValueError, OSError):
+        return None
+    return None if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 def _leaves(error: BaseException) -> list[BaseException]:
@@ -179,7 +179,7 @@ def representative(error: BaseException) -> BaseException:
     return (real or leaves)[0]
 
 
-def describe_exception(error: BaseException, directory: Path | None) -> dict:
+def describe_exception(error: BaseException, directory: str | os.PathLike[str] | None) -> dict:
     """An exception as plain data a student can act on.
 
     type, message, and where it happened in the student's own files (file, line, function,
@@ -201,11 +201,14 @@ def describe_exception(error: BaseException, directory: Path | None) -> dict:
     if _isinstance(error, SyntaxError):
         where = _relative(error.filename or "", directory)
         if where is not None or directory is None:
-            info["file"] = where or Path(error.filename or "?").name
+            info["file"] = where or os.path.basename(error.filename or "?")
             info["line"] = error.lineno or 0
             info["source"] = (error.text or "").strip()[:200]
             info["message"] = error.msg or message
             return info
+    import linecache  # only when there is an error to describe: most children never need them
+    import traceback
+
     frames = traceback.extract_tb(error.__traceback__)
     inside = [f for f in frames if _relative(f.filename, directory) is not None]
     if inside:

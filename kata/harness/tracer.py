@@ -18,13 +18,27 @@ Messages to the evaluator (plain data):
     {"add": [...], "want": "backward", "root": oid, "objects": [[oid, vid, grad, [kid oid, ...], op, const], ...]}
         ->  {"grads": [g, ...] (one per object, in order), "values": [x, ...] (each object's data)}
 where "add" lists the versions made since the last message: [vid, "leaf", x] or [vid, op, const, [kid vid, ...]].
+
+A node made by the constructor with inputs, Value(data, (a, b), "name"), is a custom node: its data is
+what it was given, and its own _backward says how its inputs' grads change (gradient checkpointing,
+step 10, makes such nodes). Before asking for a backward pass, the engine runs each custom node's
+_backward once on its own, with out.grad = PROBE_GRAD and its inputs' grads at 0 (every other grad is
+put back afterwards), and sends what it added to each input: an object's op is then "custom" and its
+const [PROBE_GRAD, added to input 1, ...]. The evaluator divides, and treats the node like any op.
+
+The engine also counts its live Values (made and not yet freed) and the most there were since
+`__kata_memory__.start()`: what the checkpointing check measures, by reference counting, so the same
+code always gives the same count.
 """
 
 from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: every child would pay for it
+if TYPE_CHECKING:
+    from typing import Any
 
 _type = type
 _float = float
@@ -32,6 +46,9 @@ _int = int
 _len = len
 _isinstance = isinstance
 _tuple = tuple
+_id = id
+_hasattr = hasattr
+_all = all
 _NUMBERS = (int, float)
 
 Evaluator = Callable[[dict], dict]
@@ -50,6 +67,8 @@ class _Table:
         self.objects = 0
         self.pending: list[list] = []
         self.known: dict[int, float] = {}
+        self.live = 0  # Values made and not yet freed
+        self.peak = 0  # the most live Values since Memory.start()
 
     def leaf(self, value: float) -> int:
         vid = self.versions
@@ -84,6 +103,28 @@ def _nothing() -> None:
     return None
 
 
+PROBE_GRAD = 1.5  # the out.grad a custom node's _backward is run with, on its own (not 1: a factor shows)
+
+
+class Memory:
+    """The kata engine's count of its live Values, for the checks that measure memory (step 10)."""
+
+    def __init__(self, table: _Table) -> None:
+        self._table = table
+
+    def start(self) -> int:
+        """Start measuring a peak from now; the Values live now."""
+        self._table.peak = self._table.live
+        return self._table.live
+
+    def live(self) -> int:
+        return self._table.live
+
+    def peak(self) -> int:
+        """The most Values that were live at once since start()."""
+        return self._table.peak
+
+
 def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.ModuleType:
     """A module that can stand in for micrograd/engine.py: its `Value` records, `evaluator` computes."""
     table = _Table(evaluator)
@@ -96,11 +137,17 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
                 raise TypeError(f"Value(data) needs an int or a float, got {_type(data).__name__}")
             self._k_oid = table.objects
             table.objects += 1
+            table.live += 1
+            if table.live > table.peak:
+                table.peak = table.live
             self._k_vid = table.leaf(_float(data))  # type: ignore[arg-type]
-            self._k_kids: tuple = ()
-            self._k_op = ""
+            children = _tuple(_children)
+            self._k_kids: tuple = (
+                _distinct(children) if children and _all(_isinstance(c, Value) for c in children) else ()
+            )
+            self._k_op = "custom" if self._k_kids else ""
             self._k_const: Any = None
-            self._prev = _tuple(_children)
+            self._prev = children
             self._op = _op
             self.label = label
             self.grad = 0.0
@@ -111,6 +158,9 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
             out = cls.__new__(cls)
             out._k_oid = table.objects
             table.objects += 1
+            table.live += 1
+            if table.live > table.peak:
+                table.peak = table.live
             out._k_vid = table.op(op, const, [kid._k_vid for kid in kids])
             out._k_kids = kids
             out._k_op = op
@@ -121,6 +171,10 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
             out.grad = 0.0
             out._backward = _nothing
             return out
+
+        def __del__(self) -> None:
+            if _hasattr(self, "_k_oid"):  # counted: made by __init__ or _made, not bare by __new__
+                table.live -= 1
 
         @property
         def data(self) -> float:
@@ -210,6 +264,7 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
             """Fill in every reachable node's grad, as the reference engine would (the root's grad set
             to 1.0, every other grad added to), computed by the evaluator."""
             found = _reachable(self)
+            local = {node._k_oid: _local(node, found) for node in found if node._k_op == "custom"}
             objects = []
             for node in found:
                 grad = node.grad
@@ -222,13 +277,32 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
                         _float(grad),
                         [k._k_oid for k in node._k_kids],
                         node._k_op,
-                        node._k_const,
+                        local.get(node._k_oid, node._k_const),
                     ]
                 )
             reply = table.ask({"want": "backward", "root": self._k_oid, "objects": objects})
             for node, grad, value in zip(found, reply["grads"], reply["values"]):
                 node.grad = _float(grad)
                 table.known.setdefault(node._k_vid, _float(value))
+
+    def _local(node: Any, found: list[Any]) -> list[float]:
+        """[PROBE_GRAD, what node's own _backward adds to each input]: run on its own, with out.grad =
+        PROBE_GRAD and the inputs' grads at 0; every grad of the graph is put back afterwards."""
+        saved = [other.grad for other in found]
+        try:
+            for kid in node._k_kids:
+                kid.grad = 0.0
+            node.grad = PROBE_GRAD
+            if node._backward is not _nothing:
+                node._backward()
+            added = [kid.grad for kid in node._k_kids]
+        finally:
+            for other, grad in zip(found, saved):
+                other.grad = grad
+        for grad in added:
+            if _type(grad) not in _NUMBERS:
+                raise TypeError(f"a grad must be a number, got {_type(grad).__name__}")
+        return [PROBE_GRAD, *(_float(g) for g in added)]  # type: ignore[arg-type]
 
     def _reachable(root: Any) -> list[Any]:
         """Every object reachable from root through the nodes' recorded inputs (in no useful order)."""
@@ -246,7 +320,19 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
     module = types.ModuleType(name, "The kata's engine: records the computation, asks the grader for the numbers.")
     module.Value = Value  # type: ignore[attr-defined]
     module.__kata_engine__ = True  # type: ignore[attr-defined]
+    module.__kata_memory__ = Memory(table)  # type: ignore[attr-defined]
     return module
+
+
+def _distinct(values: tuple) -> tuple:
+    """The members of values, each once (by identity), in order."""
+    seen: set[int] = set()
+    out = []
+    for value in values:
+        if _id(value) not in seen:
+            seen.add(_id(value))
+            out.append(value)
+    return _tuple(out)
 
 
 def install(package: str, evaluator: Evaluator) -> types.ModuleType:

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from kata.catalogue.core import Case
-from kata.oracle import step1, step2, step3, step4, step5, step6, step7, step8
+from kata.oracle import step1, step2, step3, step4, step5, step6, step7, step8, step9, step10
 from kata.oracle.choose import step_chooser
 
-STEP_MODULES = {1: step1, 2: step2, 3: step3, 4: step4, 5: step5, 6: step6, 7: step7, 8: step8}
+STEP_MODULES = {
+    1: step1,
+    2: step2,
+    3: step3,
+    4: step4,
+    5: step5,
+    6: step6,
+    7: step7,
+    8: step8,
+    9: step9,
+    10: step10,
+}
 
 
 def cases(step: int, seed: int, salt: str = "") -> list[Case]:

@@ -1,6 +1,10 @@
 """The numbers behind the kata's engine (kata.harness.tracer): values and gradients of the graphs a
 child's Values recorded, computed here, in trusted code, with the oracle's formulas.
 
+A "custom" object (a node a student's code made with the constructor and gave its own _backward,
+as gradient checkpointing does) comes with what its _backward added to each input for an out.grad
+of G, const = [G, added...]: its local derivatives are added / G.
+
 Everything a message holds is checked before it is used (it comes from a process running student
 code): versions are numbered in order and refer only to earlier ones, ops are known, numbers are
 numbers, and sizes are capped. A message that breaks a rule gets {"error": ...} and the engine in the
@@ -135,8 +139,16 @@ class Evaluation:
             if not isinstance(kids, list):
                 raise Refused("kids must be a list")
             op = row[4]
-            if op != "" and op not in OPS:
+            if op != "" and op != "custom" and op not in OPS:
                 raise Refused(f"unknown op {op!r}")
+            if op == "custom":
+                const = row[5]
+                if not isinstance(const, list) or len(const) != len(kids) + 1 or not kids:
+                    raise Refused("a custom object's const is [G, one number per input]")
+                if _number(const[0]) == 0.0:
+                    raise Refused("a custom object's G must not be 0")
+                for x in const[1:]:
+                    _number(x)
             index[oid] = len(rows)
             rows.append([oid, vid, grad, kids, op, row[5]])
         root = index.get(_int(message.get("root")))
@@ -145,7 +157,8 @@ class Evaluation:
         kid_rows = []
         for row in rows:
             found = [index.get(_int(k)) for k in row[3]]
-            if any(k is None for k in found) or (row[4] and len(found) != ARITY.get(row[4], 1)):
+            arity = len(found) if row[4] == "custom" else ARITY.get(row[4], 1)
+            if any(k is None for k in found) or (row[4] and len(found) != arity):
                 raise Refused("an object's inputs must be listed objects")
             kid_rows.append(found)
         order = _reverse_order(root, kid_rows)
@@ -157,11 +170,15 @@ class Evaluation:
             if not op:
                 continue
             kids = kid_rows[i]
-            const = _number(rows[i][5]) if op in CONSTANT else None
-            try:
-                local = partials(op, [data[k] for k in kids], data[i], const)  # type: ignore[misc]
-            except (ArithmeticError, ValueError):
-                local = (math.nan,) * len(kids)
+            if op == "custom":
+                scale, *added = rows[i][5]
+                local = tuple(a / scale for a in added)
+            else:
+                const = _number(rows[i][5]) if op in CONSTANT else None
+                try:
+                    local = partials(op, [data[k] for k in kids], data[i], const)  # type: ignore[misc]
+                except (ArithmeticError, ValueError):
+                    local = (math.nan,) * len(kids)
             for k, d in zip(kids, local):
                 grads[k] += d * grads[i]  # type: ignore[index]
         return {"grads": grads, "values": data}
