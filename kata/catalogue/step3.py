@@ -196,6 +196,8 @@ def graph_closures(args: dict, expectation: dict, got: dict) -> list[Problem]:
     spec = args["spec"]
     if not _same_data(expectation, got.get("data", [])):
         return [blocked(2, "the graph's forward values differ from the reference's (see step 2)")]
+    if expectation.get("off scale"):
+        return [blocked(2, "your step 2 code carried this graph's values far from the reference's (see step 2)")]
     first = len(spec["leaves"])
     label = names(spec)
     truth = expectation.get("truth")

@@ -10,12 +10,12 @@ import math
 
 from kata.catalogue.core import Case
 from kata.harness.build import CLOSURE_FORMS, FORMS
-from kata.numbers import is_real
+from kata.numbers import EXACT, close, is_real
 from kata.oracle import by_hand
 from kata.oracle.choose import Chooser, attempts, number_between
 from kata.oracle.distinct import clear
 from kata.oracle.graphs import evaluate, op_cases, op_inputs, op_label, random_graph
-from kata.oracle.ops import FORMULAS, forward, safe
+from kata.oracle.ops import FORMULAS, LIMIT, forward, safe
 
 RELU_ALIKE = {"relu-passes-negative", "relu-grad-is-value", "relu-grad-threshold", "forgets-out-grad"}
 
@@ -83,7 +83,11 @@ def expect_graph(args: dict, observation: dict) -> dict:
         per_node.append(
             local_expectation(node["op"], positions, operand_data, data[first + j], node.get("const"), args["out_grad"])
         )
-    return {"ops": per_node, "for data": data, "truth": evaluate(spec)}
+    truth = evaluate(spec)
+    # a step 2 bug can carry the graph far out of the range it was drawn in (1e18 where the reference has
+    # 1.3): there, float rounding hides what a closure adds, so its closures cannot be judged fairly
+    off_scale = any(not (is_real(d) and abs(d) <= LIMIT) and not close(t, d, EXACT) for t, d in zip(truth, data))
+    return {"ops": per_node, "for data": data, "truth": truth, "off scale": off_scale}
 
 
 EXPECT = {
