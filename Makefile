@@ -191,10 +191,14 @@ ifneq ($(wildcard grader/cli.py),)
 grade: $(STUDENT_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
 	@$(PY) -m grader --out $(OUT) $(GRADE_FLAGS) -- $(SUBMISSIONS)
 
-# SEED: the grading seed (without one, the tools use kata.toml's grading_seed)
+# SEED: the course's private grading seed, required by gradescope and notebooks (they refuse without one)
 SEED ?=
+# Gradescope: when students see each test (visible, hidden, after_due_date, after_published), and what a failing
+# test shows (full: its case, expected and got; brief: only the likely bug)
+VISIBILITY ?= visible
+DETAILS ?= full
 gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
-	@$(PY) -m grader.packaging gradescope $(if $(SEED),--seed $(SEED))
+	@$(PY) -m grader.packaging gradescope $(if $(SEED),--seed $(SEED)) --visibility $(VISIBILITY) --details $(DETAILS)
 
 # The Jupyter course: nbgrader/ is the course folder, or any other folder given as COURSE=path.
 # nbgrader runs `alembic` from the venv, so the venv's bin/ goes first on PATH. Each target runs

@@ -4,10 +4,12 @@
 1. `make notebooks COURSE=<tmp>`: the course's nbgrader_config.py and a source notebook per step;
 2. `make nbgrader-release COURSE=<tmp>`: a release notebook per step, holding no solution code of
    the step (or later) and no hidden test;
-3. submit the reference notebooks for student `ref` and the untouched release for student `blank`;
+3. submit the reference notebooks for student `ref`, the untouched release for student `blank`, and a
+   bug of the zoo per step for student `zoo`;
 4. `make nbgrader-autograde COURSE=<tmp>`: an autograded notebook per step and student, and in
-   nbgrader's gradebook ref gets every point, blank none;
-5. grade the very same notebooks with our grader (python -m grader): the same score, step by step;
+   nbgrader's gradebook every step is worth exactly its points, ref gets every point, blank none;
+5. grade the very same notebooks with our grader (python -m grader): the same score, step by step,
+   the zoo's partial scores included (devtests/nbgrader_agreement.py does it for every zoo entry);
 6. `make nbgrader-feedback COURSE=<tmp>`: an HTML page per notebook.
 
     python -m devtests.nbgrader_roundtrip        prints the figures, exits 1 on any difference
@@ -33,6 +35,7 @@ from kata.oracle.draw import cases
 from kata.paths import ROOT
 
 SEED = 97531
+STUDENTS = ("ref", "blank", "zoo")
 
 
 def make(target: str, course: Path, *settings: str) -> float:
@@ -90,7 +93,7 @@ def scores(course: Path, manifest: Manifest) -> dict[tuple[str, int], tuple[floa
 
     found = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for student in ("ref", "blank"):
+        for student in STUDENTS:
             for step in manifest.steps:
                 submission = gradebook.find_submission(f"step{step.number}", student)
                 found[(student, step.number)] = (submission.score, submission.max_score)
@@ -109,18 +112,35 @@ def ours(course: Path, scratch: Path) -> dict[tuple[str, int], float]:
     )
     if done.returncode != 0:
         raise SystemExit(f"our grader failed on the notebooks:\n{done.stderr[-3000:]}")
-    rows = list(csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")))
     found = {}
-    for path, row in zip(submitted, rows):
-        step = int(path.name.removeprefix("step"))
-        found[(path.parent.name, step)] = float(row[f"step{step}"])
+    for row in csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")):
+        step = int(row["submission"].rsplit("-step", 1)[1])  # submitted/STUDENT/stepN is graded as STUDENT-stepN
+        found[(row["name"], step)] = float(row[f"step{step}"])
     return found
+
+
+def submit_zoo(course: Path, manifest: Manifest) -> dict[int, str]:
+    """Student `zoo` hands in, for every step, the step's first bug of the zoo that fits its notebook."""
+    from devtests.nbgrader_agreement import notebook_of
+    from grader.zoo import bugs
+
+    chosen = {}
+    for step in manifest.steps:
+        for entry in bugs():
+            book = notebook_of(course, entry, manifest) if entry.step == step.number else None
+            if book is not None:
+                name = f"step{step.number}"
+                shutil.copytree(course / "source" / name, course / "submitted" / "zoo" / name)
+                (course / "submitted" / "zoo" / name / f"{name}.ipynb").write_text(json.dumps(book), encoding="utf-8")
+                chosen[step.number] = entry.id
+                break
+    return chosen
 
 
 def main() -> int:
     manifest = load()
     problems: list[str] = []
-    students = ("ref", "blank")
+    students = STUDENTS
     count = len(students) * len(manifest.steps)
     with tempfile.TemporaryDirectory(prefix="kata-nbgrader-") as scratch:
         course = Path(scratch) / "course"  # made by make notebooks, nbgrader_config.py included
@@ -135,6 +155,10 @@ def main() -> int:
             name = f"step{step.number}"
             shutil.copytree(course / "source" / name, course / "submitted" / "ref" / name)
             shutil.copytree(course / "release" / name, course / "submitted" / "blank" / name)
+        bugged = submit_zoo(course, manifest)
+        problems += [
+            f"no zoo entry fits the notebook of step {s.number}" for s in manifest.steps if s.number not in bugged
+        ]
         autograded = make("nbgrader-autograde", course)
         problems += missing(course, "autograded/{s}/step{n}/step{n}.ipynb", manifest, students)
         theirs = scores(course, manifest)
@@ -142,9 +166,13 @@ def main() -> int:
         mine = ours(course, Path(scratch))
         graded = time.perf_counter() - started
         for (student, number), (score, maximum) in sorted(theirs.items()):
-            wanted = maximum if student == "ref" else 0.0
-            if abs(score - wanted) > 1e-6:
+            if abs(maximum - manifest.step(number).points) > 1e-9:  # exact: no 9.9999 nor 20.0002
+                problems.append(f"nbgrader's step {number} is worth {maximum!r}, not {manifest.step(number).points}")
+            wanted = {"ref": maximum, "blank": 0.0}.get(student)
+            if wanted is not None and abs(score - wanted) > 1e-6:
                 problems.append(f"nbgrader gave {student} {score}/{maximum} in step {number}, not {wanted}")
+            if student == "zoo" and not 0 < score < maximum:
+                problems.append(f"nbgrader gave {bugged.get(number)} (zoo) {score}/{maximum} in step {number}")
             if abs(mine[(student, number)] - score) > 0.01:
                 problems.append(f"step {number}, {student}: nbgrader {score}, our grader {mine[(student, number)]}")
         fed = make("nbgrader-feedback", course)
@@ -152,13 +180,18 @@ def main() -> int:
         pages = list((course / "feedback").glob("*/step*/step*.html"))
         if not all(re.search("micrograd|Step", p.read_text(encoding="utf-8")) for p in pages):
             problems.append("a feedback page does not look like the kata's")
-    print(f"nbgrader round trip through the make targets: {len(manifest.steps)} steps, 2 students ({count} notebooks)")
+    print(
+        f"nbgrader round trip through the make targets: {len(manifest.steps)} steps, {len(students)} students "
+        f"({count} notebooks: the reference, the untouched release, a bug of the zoo per step)"
+    )
     print(
         f"  make notebooks {built:.1f} s, nbgrader-release {released:.1f} s, nbgrader-autograde {autograded:.1f} s "
         f"({autograded / count:.2f} s per notebook through the CLI), nbgrader-feedback {fed:.1f} s"
     )
     print(f"  our grader on the same notebooks: {graded:.1f} s ({graded / count:.2f} s per notebook)")
-    print(f"  ref: full marks, blank: zero, nbgrader and our grader agree: {'yes' if not problems else 'NO'}")
+    print(
+        f"  ref: full marks, blank: zero, nbgrader and our grader agree case by case: {'yes' if not problems else 'NO'}"
+    )
     for problem in problems:
         print(f"  PROBLEM: {problem}", file=sys.stderr)
     return 1 if problems else 0

@@ -18,6 +18,7 @@ from grader.zoo import reference_copy
 from kata.manifest import load
 
 MANIFEST = load()
+ENGINE_STEPS = {s.number for s in MANIFEST.steps if s.file == "engine.py"}
 FULL = sum(s.points for s in MANIFEST.steps)
 SEED = 4242
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader drops children to other uids")
@@ -123,6 +124,35 @@ def test_a_partial_submission_gets_its_steps(autograder, world, tmp_path):
     assert {t["number"].split(".")[0] for t in results["tests"] if t["status"] == "passed"} == {"1", "2", "3"}
 
 
+@GRADES
+def test_a_flat_upload_is_assembled_into_a_package(autograder, world, tmp_path):
+    """Files dragged into Gradescope without their micrograd/ folder: graded in full, and told so."""
+    package = reference_copy(tmp_path / "s", upto=99)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for path in package.glob("*.py"):
+        if path.name != "__init__.py":
+            shutil.copy(path, flat / path.name)
+    results = run_autograder(autograder, world / "autograder", flat)
+    assert results["score"] == FULL, results["output"]
+
+
+@GRADES
+def test_the_visibility_knob_hides_tests_and_expected_values(world, tmp_path):
+    """make gradescope VISIBILITY=after_due_date DETAILS=brief: every test shown after the due date, and a
+    failing one names its likely bug without the case or the expected value; the total is always shown."""
+    from grader.zoo import bug, with_bugs
+
+    hidden = build_gradescope(tmp_path / "build", seed=SEED, timeout=5, visibility="after_due_date", details="brief")
+    package = with_bugs(tmp_path / "s", [bug("tanh-grad-from-input")])
+    results = run_autograder(hidden, world / "autograder", package.parent)
+    assert results["visibility"] == "visible" and 0 < results["score"] < FULL
+    assert {t["visibility"] for t in results["tests"]} == {"after_due_date"}
+    failing = [t for t in results["tests"] if t["status"] == "failed"]
+    assert failing and all("expected" not in t["output"].lower() for t in failing)
+    assert any("tanh" in t["output"] and "make test-step3" in t["output"] for t in failing)
+
+
 @pytest.mark.parametrize("no_bwrap", ["1", ""], ids=["without-bubblewrap", "with-bubblewrap-if-it-works"])
 def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
     package = reference_copy(tmp_path / "s", upto=99)
@@ -136,8 +166,8 @@ def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
     if os.geteuid() != 0 and (no_bwrap or not HAVE_BWRAP):  # nothing can keep the secrets: nothing runs
         assert results["extra_data"] == {"misconfigured": True} and results["tests"] == []
         return
-    # engine.py is broken: steps 2-4 score nothing; steps 5-7 run on the kata's engine and keep their points
-    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 5, 6, 7, 8))
+    # engine.py is broken: its steps score nothing; the steps on the kata's engine keep their points
+    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number not in ENGINE_STEPS)
     outputs = " ".join(t["output"] for t in results["tests"])
     assert "running as uid " in outputs and "running as uid 0)" not in outputs
 
@@ -153,8 +183,8 @@ def test_the_reference_and_the_seed_are_out_of_reach(autograder, world, tmp_path
     notes = {p.name: p.read_text() for p in witness.iterdir()}
     if no_bwrap:  # the attacker sees the real tree, and must find it locked
         assert notes and "uid-0" not in notes and all(seen == "" for seen in notes.values()), notes
-    # engine.py fails to import: steps 2-4 score nothing; steps 5-7 run on the kata's engine
-    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number in (1, 5, 6, 7, 8)), results["output"]
+    # engine.py fails to import: its steps score nothing; the steps on the kata's engine keep their points
+    assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number not in ENGINE_STEPS), results["output"]
     assert "the answer key is out of reach" in json.dumps(results)
     assert str(SEED) not in json.dumps(results)
 

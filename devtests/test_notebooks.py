@@ -1,5 +1,6 @@
 """The nbgrader course's notebooks: built from the single source, graded by our grader too."""
 
+import csv
 import json
 import shutil
 import subprocess
@@ -39,7 +40,8 @@ def test_every_notebook_teaches_then_asks_then_checks(course, step):
     assert "### BEGIN SOLUTION" in "".join(solutions[0]["source"])
     tests = [(c, f) for c, f in zip(cells, flags) if f.get("grade")]
     assert tests and all(f["locked"] and "### BEGIN HIDDEN TESTS" in "".join(c["source"]) for c, f in tests)
-    assert round(sum(f["points"] for _, f in tests), 3) == step.points
+    assert abs(sum(f["points"] for _, f in tests) - step.points) < 1e-9  # exact: never 9.9999 or 20.0002
+    assert len(tests) == len(__import__("kata.oracle.draw", fromlist=["cases"]).cases(step.number, SEED))
     given = [c for c, f in zip(cells, flags) if f.get("locked") and "".join(c["source"]).startswith("%%micrograd")]
     assert all("BEGIN SOLUTION" not in "".join(c["source"]) for c in given)
 
@@ -69,9 +71,15 @@ def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    rows = (tmp_path / "out" / "gradebook.csv").read_text().splitlines()
-    assert rows[1].startswith("step3,ok,20,20,0,0,20,0,0,0,0,0")
-    assert rows[2].startswith("wrong,ok,") and float(rows[2].split(",")[2]) < 20 and rows[2].split(",")[3] == "20"
+    rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open(encoding="utf-8"))}
+    steps = [rows["source-step3"][f"step{s.number}"] for s in MANIFEST.steps]
+    assert (rows["source-step3"]["status"], rows["source-step3"]["score"], rows["source-step3"]["max_score"]) == (
+        "ok",
+        "20",
+        "20",
+    )
+    assert steps == ["20" if s.number == 3 else "0" for s in MANIFEST.steps]
+    assert rows["wrong"]["status"] == "ok" and float(rows["wrong"]["score"]) < 20 and rows["wrong"]["max_score"] == "20"
 
 
 def test_a_notebook_without_micrograd_cells_is_refused(tmp_path):

@@ -38,10 +38,24 @@ def report(tmp_path_factory):
 def test_it_lists_every_submission_and_the_bugs_to_reteach(report):
     text = report.read_text()
     for name in ("alice", "bob", "carol", "dave"):
-        assert f'<a href="{name}/feedback.md">{name}</a>' in text
+        assert f'<tr><td>{name}</td><td><a href="{name}/feedback.html">html</a> <a href="{name}/feedback.md">md' in text
     row = text[text.index("the derivative of tanh is computed from the input") :]
     assert row.split("</tr>")[0].count("bob") == 1 and "carol" in row.split("</tr>")[0]
     assert "<svg" in text and "<script" not in text.replace("&lt;script", "")
+
+
+def test_it_ranks_the_checks_that_fail_most(report):
+    text = report.read_text()
+    table = text[text.index("Which checks fail most") :].split("</table>")[0]
+    first = table.split("<tr>")[2]  # the header, then the check that fails most
+    assert "3/4" in first or "2/4" in first, first  # tanh's check fails for bob and carol (and dave's import)
+    assert "alice" not in table
+
+
+def test_the_html_feedback_is_inert(report):
+    page = (report.parent / "dave" / "feedback.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
 
 
 def test_a_browser_renders_it(report, tmp_path):

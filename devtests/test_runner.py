@@ -217,7 +217,10 @@ def test_an_old_python_is_told_which_python_to_use():
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["test", ".o"], "'.o' is not a step number. The steps are 1, 2, 3, 4, 5, 6, 7, 8 (or 'all')"),
+        (
+            ["test", ".o"],
+            f"'.o' is not a step number. The steps are {', '.join(str(s.number) for s in MANIFEST.steps)} (or 'all')",
+        ),
         (["test"], "which step? make test-step1"),
         (["hint", "x"], "'x' is not a step number"),
         (["reset"], "which step? make reset STEP=3"),

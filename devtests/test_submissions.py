@@ -4,6 +4,7 @@ import bz2
 import io
 import json
 import os
+import shutil
 import stat
 import tarfile
 import time
@@ -13,7 +14,17 @@ import pytest
 
 from grader.cli import OUTPUT_FILES
 from grader.outputs import csv_cell, gradebook
-from grader.submissions import MAX_BYTES, MAX_DEPTH, Rejected, layout_step, prepare, read_regular, safe_names
+from grader.submissions import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    Rejected,
+    _tag,
+    display_name,
+    layout_step,
+    prepare,
+    read_regular,
+    safe_names,
+)
 from grader.zoo import reference_copy
 
 
@@ -43,9 +54,54 @@ def test_a_full_clone_is_graded_from_exercises_not_solutions(tmp_path):
     assert "graded exercises/micrograd" in submission.notes[0]
 
 
+def test_loose_module_files_are_assembled_into_a_package_and_noted(tmp_path):
+    package = reference_copy(tmp_path / "ref", upto=99)
+    upload = tmp_path / "upload"  # what a student drags into Gradescope: the files, not their folder
+    upload.mkdir()
+    for name in ("numeric.py", "engine.py", "nn.py", "train.py", "data.py"):
+        shutil.copy(package / name, upload / name)
+    (upload / "README.md").write_text("my work\n")
+    submission = prepare(upload, "upload", tmp_path / "s")
+    assert submission.problem == "" and submission.package is not None
+    assert sorted(p.name for p in submission.package.iterdir()) == [
+        "__init__.py",
+        "data.py",
+        "engine.py",
+        "nn.py",
+        "numeric.py",
+        "train.py",
+    ]
+    assert any("assembled the package from the loose files data.py, engine.py" in n for n in submission.notes)
+    archive = _zip(tmp_path / "flat.zip", {"work/engine.py": (package / "engine.py").read_text(), "notes.txt": "x"})
+    zipped = prepare(archive, "flat", tmp_path / "s")
+    assert zipped.problem == "" and any("in work" in n for n in zipped.notes)
+
+
+def test_two_packages_are_graded_on_one_with_a_warning_naming_both(tmp_path):
+    reference_copy(tmp_path / "both" / "old", upto=2)
+    reference_copy(tmp_path / "both" / "new" / "v2", upto=99)
+    submission = prepare(tmp_path / "both", "both", tmp_path / "s")
+    assert submission.found == tmp_path / "both" / "old" / "micrograd"
+    assert any(
+        n.startswith("warning: 2 micrograd packages") and "old/micrograd" in n and "new/v2/micrograd" in n
+        for n in submission.notes
+    )
+
+
+def test_no_package_says_what_was_found_and_what_to_upload(tmp_path):
+    (tmp_path / "lost").mkdir()
+    (tmp_path / "lost" / "main.py").write_text("print(1)\n")
+    (tmp_path / "lost" / "report.pdf").write_bytes(b"%PDF")
+    problem = prepare(tmp_path / "lost", "lost", tmp_path / "s").problem
+    assert problem.startswith("no micrograd package: found main.py, report.pdf but no micrograd/ folder")
+    assert "upload the micrograd/ folder (holding numeric.py, engine.py, nn.py, train.py" in problem
+    (tmp_path / "empty").mkdir()
+    assert "the submission is empty" in prepare(tmp_path / "empty", "empty", tmp_path / "s").problem
+
+
 def test_no_package_is_a_clear_status(tmp_path):
     (tmp_path / "empty").mkdir()
-    assert prepare(tmp_path / "empty", "empty", tmp_path / "s").problem == "no micrograd package"
+    assert prepare(tmp_path / "empty", "empty", tmp_path / "s").problem.startswith("no micrograd package: ")
     assert prepare(tmp_path / "nothere", "x", tmp_path / "s").problem == "not found"
 
 
@@ -105,15 +161,52 @@ def test_names_are_safe_distinct_and_stable(tmp_path):
         tmp_path / "Alice.tar.gz",
     ]
     names = safe_names(sources)
-    assert names == ["_HYPERLINK_x_", "a_b", "alice", "alice-2", "submission", "Alice-3"]
-    assert safe_names(sources) == names
+    tag = {s.name: _tag(s) for s in sources}
+    assert names == [
+        "_HYPERLINK_x_",
+        "a_b",
+        f"alice-{tag['alice']}",  # alice, alice.zip and Alice.tar.gz: three students, three rows, never by order
+        f"alice-{tag['alice.zip']}",
+        "submission",
+        f"Alice-{tag['Alice.tar.gz']}",
+    ]
+    assert safe_names(list(reversed(sources))) == list(reversed(names))  # the order of the batch changes nothing
+
+
+def test_names_that_sanitise_alike_never_share_a_row_and_unicode_is_kept_for_display(tmp_path):
+    sources = [tmp_path / "a b", tmp_path / "a_b", tmp_path / "José", tmp_path / "Zoë.zip", tmp_path / "李雷"]
+    names = safe_names(sources)
+    assert names[:2] == [f"a_b-{_tag(sources[0])}", f"a_b-{_tag(sources[1])}"]
+    assert names[2:4] == ["Jose", "Zoe"]
+    assert names[4].startswith("submission") and all(n.isascii() for n in names)
+    assert len({n.lower() for n in names}) == len(names)
+    assert [display_name(s) for s in sources] == ["a b", "a_b", "José", "Zoë", "李雷"]
+    assert safe_names([tmp_path / "José", tmp_path / "Jose"]) == [
+        f"Jose-{_tag(tmp_path / 'José')}",
+        f"Jose-{_tag(tmp_path / 'Jose')}",
+    ]
+
+
+def test_a_regraded_submission_keeps_its_name_and_a_new_one_never_takes_an_old_one_s(tmp_path):
+    known = {os.path.abspath(tmp_path / "class" / "a b"): "a_b-1234abcd", "/elsewhere/bob": "bob"}
+    assert safe_names([tmp_path / "class" / "a b"], known=known) == ["a_b-1234abcd"]
+    assert safe_names([tmp_path / "late" / "bob"], known=known) == [f"bob-{_tag(tmp_path / 'late' / 'bob')}"]
+
+
+def test_nbgrader_s_layout_names_the_student_not_the_step(tmp_path):
+    sources = [tmp_path / "submitted" / s / "step3" for s in ("alice", "bob", "Zoë")]
+    sources.append(tmp_path / "submitted" / "carol" / "step3" / "step3.ipynb")
+    assert safe_names(sources) == ["alice-step3", "bob-step3", "Zoe-step3", "carol-step3"]
+    assert [display_name(s) for s in sources] == ["alice", "bob", "Zoë", "carol"]
 
 
 def test_csv_cells_are_never_formulas_or_multiline():
     assert csv_cell("=1+1") == "'=1+1" and csv_cell("+1") == "'+1" and csv_cell("@x") == "'@x"
     assert csv_cell("a\nb\rc") == "a b c"
-    assert gradebook([], __import__("kata.manifest", fromlist=["load"]).load()).startswith(
-        "submission,status,score,max_score,step1,step2,step3,step4,step5,step6,step7,step8"
+    manifest = __import__("kata.manifest", fromlist=["load"]).load()
+    steps = ",".join(f"step{s.number}" for s in manifest.steps)
+    assert gradebook([], manifest) == (
+        f"submission,name,source,status,score,max_score,{steps},submitted_at,seed,graded_at,grader_version\n"
     )
 
 
@@ -130,7 +223,9 @@ def test_apportioned_scores_add_up_to_the_total():
 def test_no_submission_is_named_like_the_grader_s_own_files(tmp_path):
     sources = [tmp_path / "gradebook.csv", tmp_path / "report.html.zip", tmp_path / "Gradebook.CSV", tmp_path / "x"]
     names = safe_names(sources, OUTPUT_FILES)
-    assert names == ["gradebook.csv-2", "report.html-2", "Gradebook.CSV-3", "x"]
+    assert names == [f"{n}-{_tag(s)}" for n, s in zip(["gradebook.csv", "report.html", "Gradebook.CSV"], sources)] + [
+        "x"
+    ]
     assert not {n.lower() for n in names} & OUTPUT_FILES
 
 
@@ -228,7 +323,7 @@ def test_a_notebook_that_is_not_a_regular_file_is_never_opened(tmp_path, target)
         os.symlink(classmate if target == "classmate" else target, folder / "step1.ipynb")
     started = time.monotonic()
     submission = prepare(folder, "mallory", tmp_path / "s")
-    assert submission.package is None and submission.problem == "no micrograd package"
+    assert submission.package is None and submission.problem.startswith("no micrograd package: ")
     assert time.monotonic() - started < 5
     if target != "fifo":
         assert any("links are not followed" in note for note in submission.notes)

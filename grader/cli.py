@@ -30,15 +30,27 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from grader import course as course_files
 from grader import inert
+from grader.course import Adjusted, Course, CourseError, Student, adjust, keep, match, settle
+from grader.feedback_html import feedback_html
 from grader.grading import Plan, StepOutcome, StepPlan, grade_step, not_graded
 from grader.lock import Busy, OutputLock
-from grader.outputs import feedback_markdown, gradebook, results_json
+from grader.outputs import Pending, feedback_markdown, gradebook, results_json
 from grader.progress import Progress, summary_table
-from grader.records import Record, grader_version, load_record, record_path, save_record, write_atomic
+from grader.records import (
+    Record,
+    grader_version,
+    load_record,
+    load_records,
+    record_path,
+    save_record,
+    write_atomic,
+)
 from grader.report import report_html
 from grader.sandbox import (
     STOP,
@@ -52,14 +64,18 @@ from grader.sandbox import (
     hidden_folders,
     sweep_strays,
 )
-from grader.submissions import Stopped, Submission, prepare, safe_names
+from grader.submissions import Stopped, Submission, display_name, prepare, safe_names
 from kata.manifest import Manifest, load
 from kata.paths import ROOT
 
 DEFAULT_SEED = load().grading_seed  # kata.toml; differs from the public suites' seed; pick your own per course
 GRADEBOOK = "gradebook.csv"
 REPORT = "report.html"
-OUTPUT_FILES = frozenset({GRADEBOOK, REPORT})  # no submission may be named like these (safe_names)
+SIMILARITY = "similarity.csv"  # python -m grader similarity ... --out DIR: the report links it
+# no submission may be named like the output folder's own files (safe_names)
+OUTPUT_FILES = frozenset(
+    {GRADEBOOK, REPORT, SIMILARITY, course_files.SETTINGS, course_files.ROSTER, course_files.OVERRIDES}
+)
 INTERRUPTED = 130
 
 
@@ -76,6 +92,7 @@ class Batch:
     version: str
     steps: list[int] | None = None  # --steps
     notebook_step: int | None = None
+    course: Course = field(default_factory=Course)  # roster, late policy, overrides (grader/course.py)
 
     def budget(self, step_number: int) -> float:
         return self.timeout if self.timeout else self.manifest.step(step_number).budget
@@ -114,6 +131,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="keep the records of submissions already graded from the same files, seed and grader",
     )
+    parser.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="merge into an output folder whose other submissions were graded under another seed or grader",
+    )
+    course = parser.add_argument_group("the course (grader/course.py; kept in the output folder for regrades)")
+    course.add_argument("--roster", type=Path, default=None, help="CSV: id,name,email,submission[,due][,submitted_at]")
+    course.add_argument("--due", default=None, help="the due date, ISO 8601 (e.g. 2026-12-01T23:59+01:00)")
+    course.add_argument("--late-penalty", default=None, help='e.g. "10%%/day", "2%%/hour", "10%%/day max 50%%"')
+    course.add_argument("--overrides", type=Path, default=None, help="CSV: student,target,points,comment")
     parser.add_argument("--memory", type=int, default=1024, help="MiB of memory per submission (default 1024)")
     sandbox = parser.add_mutually_exclusive_group()
     sandbox.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
@@ -176,6 +203,13 @@ def grade(args: argparse.Namespace, check: Callable[[Sandbox], str] | None = Non
 
 
 def _run(args: argparse.Namespace, manifest: Manifest, check: Callable[[Sandbox], str] | None) -> int:
+    try:
+        course, kept = settle(args.out, args.roster, args.due, args.late_penalty, args.overrides)
+    except CourseError as error:
+        raise Refused(f"{error}. Nothing was graded.") from None
+    keep(args.out, course, args.roster, args.overrides)
+    for line in kept:
+        print(f"using {line}", file=sys.stderr)
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
     os.chmod(scratch, 0o711)  # children may reach their own job folder and the harness, not list the rest
     try:
@@ -213,33 +247,154 @@ def _run(args: argparse.Namespace, manifest: Manifest, check: Callable[[Sandbox]
             grader_version(),
             args.steps,
             args.notebook_step,
+            course,
         )
-        names = safe_names(sources, OUTPUT_FILES)
+        sources = _distinct(sources)
+        earlier = load_records(args.out)
+        names = safe_names(sources, OUTPUT_FILES, {r.source: r.submission for r in earlier.values()})
+        _refuse_mixing(earlier, set(names), args.seed, batch.version, args.allow_mixed, args.out)
+        _note_namesakes(earlier, sources, names)
         records, unfinished = _grade_all(batch, sources, names, args.jobs)
-        rows: list[Record | str] = [records.get(name) or name for name in names]
-        finished = [records[name] for name in names if name in records]
-        write_atomic(args.out / GRADEBOOK, gradebook(rows, manifest))
-        write_atomic(
-            args.out / REPORT,
-            report_html(finished, manifest, args.seed, batch.version, sandbox.isolated, len(unfinished)),
-        )
+        merged: dict[str, Record] = {n: r for n, r in earlier.items() if n not in set(names)}
+        merged.update(records)
+        left = set(unfinished)
+        pending = {n: Pending(n, display_name(s), os.path.abspath(s)) for s, n in zip(sources, names) if n in left}
+        if len(merged) > len(records):
+            print(
+                f"merged into {args.out}: {len(records)} graded now, {len(merged) - len(records)} kept from earlier "
+                f"batches; {args.out / GRADEBOOK} lists all {len(merged) + len(pending)}",
+                file=sys.stderr,
+            )
+        _write_class(batch, course, merged, pending, args.seed, len(unfinished))
         if unfinished:
             print(
-                f"interrupted: {len(finished)} of {len(names)} submissions graded and kept; {args.out / GRADEBOOK} "
+                f"interrupted: {len(records)} of {len(names)} submissions graded and kept; {args.out / GRADEBOOK} "
                 f"lists the other {len(unfinished)} as not graded. Run the same command again with --resume "
                 "to finish.",
                 file=sys.stderr,
             )
             return INTERRUPTED
-        print(summary_table(finished, [s.step.number for s in plan.steps]))
+        print(summary_table([records[n] for n in names], [s.step.number for s in plan.steps]))
         print(
-            f"\nwrote {args.out / GRADEBOOK}, {args.out / REPORT} and, per submission, results.json, "
-            f"feedback.md and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})"
+            f"\nwrote {args.out / GRADEBOOK}, {args.out / REPORT} and, per submission, results.json, feedback.md, "
+            f"feedback.html and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})"
         )
         return 0
     finally:
         sweep_strays()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_class(
+    batch: Batch, course: Course, merged: dict[str, Record], pending: dict[str, Pending], seed: int, unfinished: int
+) -> None:
+    """The class's files, from every record of the output folder: each submission's feedback (again: the
+    course's settings may have changed), the gradebook and the report; the roster's problems, loudly."""
+    order = sorted([*merged, *pending], key=lambda n: (n.lower(), n))
+    finished = [merged[n] for n in order if n in merged]
+    matching = match(course.roster, [*finished, *_pending_records(pending)]) if course.roster else None
+    student_of = matching.student_of if matching else {}
+    adjusted = {r.submission: adjust(r, course, student_of.get(r.submission)) for r in finished}
+    for record in finished:
+        if (batch.out / record.submission / "feedback.md").is_file() or record.submission in pending:
+            write_feedback(batch, record, adjusted[record.submission])
+    for name, row in pending.items():
+        row.student = student_of.get(name)
+    rows: list[Adjusted | Pending | Student] = [adjusted.get(n) or pending[n] for n in order]
+    missing: list[Student] = sorted(matching.missing, key=lambda s: s.id.lower()) if matching else []
+    rows += missing
+    write_atomic(batch.out / GRADEBOOK, gradebook(rows, batch.manifest, course))
+    problems = matching.problems() if matching else []
+    problems += [
+        f"override {o.student} {o.target}: {r.record.display} has no such step or check"
+        for r in adjusted.values()
+        for o in r.unknown
+    ]
+    used = {id(o) for r in adjusted.values() for o in [*(a for a, _ in r.overrides), *r.unknown]}
+    unused = [o for o in course.overrides if id(o) not in used]
+    problems += [f"override {o.student} {o.target}: no submission of that student in {batch.out}" for o in unused]
+    seeds = sorted({r.seed for r in finished} | {seed})
+    write_atomic(
+        batch.out / REPORT,
+        report_html(
+            finished,
+            batch.manifest,
+            ", ".join(map(str, seeds)),
+            batch.version,
+            batch.sandbox.isolated,
+            unfinished,
+            adjusted=adjusted,
+            warnings=problems,
+            course=course,
+            similarity=SIMILARITY if (batch.out / SIMILARITY).is_file() else "",
+        ),
+    )
+    if problems:
+        print("\n" + "!" * 78, file=sys.stderr)
+        for line in problems:
+            print(f"ROSTER / OVERRIDES: {inert.terminal(line)}", file=sys.stderr)
+        print("!" * 78, file=sys.stderr)
+
+
+def _pending_records(pending: dict[str, Pending]) -> list[Record]:
+    """Stand-ins for submissions not graded yet, so the roster can still be matched against them."""
+    return [Record(p.submission, p.source, "", 0, "", False, "", name=p.name) for p in pending.values()]
+
+
+def _note_namesakes(earlier: dict[str, Record], sources: list[Path], names: list[str]) -> None:
+    """Say so when a submission is named like one already graded from another path: it gets a row of its
+    own (it may be another student); to regrade the same student, give the path graded before."""
+    by_name: dict[str, list[Record]] = {}
+    for record in earlier.values():
+        by_name.setdefault(record.display.casefold(), []).append(record)
+    for source, name in zip(sources, names):
+        if name in earlier:
+            continue
+        for other in by_name.get(display_name(source).casefold(), []):
+            print(
+                f"note: {inert.terminal(source)} is named like {inert.terminal(other.submission)}, graded before from "
+                f"{inert.terminal(other.source)}: it gets a row of its own ({inert.terminal(name)}). To regrade that "
+                "submission instead, give the path it was graded from.",
+                file=sys.stderr,
+            )
+
+
+def _distinct(sources: list[Path]) -> list[Path]:
+    """The sources, each path once (a submission given twice is graded once, in one row)."""
+    seen: set[str] = set()
+    kept = []
+    for source in sources:
+        path = os.path.abspath(source)
+        if path in seen:
+            print(f"note: {inert.terminal(source)} was given twice: graded once", file=sys.stderr)
+            continue
+        seen.add(path)
+        kept.append(source)
+    return kept
+
+
+def _refuse_mixing(
+    earlier: dict[str, Record], names: set[str], seed: int, version: str, allowed: bool, out: Path
+) -> None:
+    """A regrade of some students merges into the class's gradebook; refuse (unless allowed) when the
+    submissions it keeps were graded under another seed or grader: one gradebook, one yardstick."""
+    kept = [r for n, r in earlier.items() if n not in names]
+    seeds = sorted({r.seed for r in kept if r.seed != seed})
+    versions = sorted({r.grader_version for r in kept if r.grader_version != version})
+    if allowed or not (seeds or versions):
+        return
+    differ = []
+    if seeds:
+        differ.append(f"seed {', '.join(map(str, seeds))} (this batch: {seed})")
+    if versions:
+        differ.append(f"grader {', '.join(versions)} (this one: {version})")
+    count = sum(1 for r in kept if r.seed != seed or r.grader_version != version)
+    raise Refused(
+        f"{out} already holds {count} submission(s) graded under {' and '.join(differ)}, which this batch does "
+        "not regrade, and the gradebook is rebuilt from every record in it. Nothing was graded. Use the same "
+        f"--seed (and grader), regrade the whole class into {out}, grade into another --out, or pass "
+        "--allow-mixed to merge anyway (the gradebook's seed and grader_version columns tell them apart)."
+    )
 
 
 def _warn_unsandboxed(sandbox: Sandbox) -> None:
@@ -303,7 +458,7 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
         status = submission.problem or next((s.problem for s in steps if s.problem), "") or "ok"
         record = Record(
             name,
-            str(source),
+            os.path.abspath(source),
             submission.fingerprint,
             batch.plan.seed,
             batch.version,
@@ -312,6 +467,9 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
             submission.notes,
             steps,
             time.monotonic() - started,
+            name=display_name(source),
+            graded_at=_now(),
+            submitted_at=_iso(submission.submitted_at),
         )
         _write_outputs(batch, record)
         return record, False
@@ -324,7 +482,7 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
         steps = [not_graded(plan, status) for plan in batch.plan.steps]
         record = Record(
             name,
-            str(source),
+            os.path.abspath(source),
             "",
             batch.plan.seed,
             batch.version,
@@ -334,6 +492,8 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
             steps,
             time.monotonic() - started,
             complete=False,  # --resume grades it again
+            name=display_name(source),
+            graded_at=_now(),
         )
         try:
             _write_outputs(batch, record)
@@ -342,9 +502,28 @@ def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
         return record, False
 
 
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso(seconds: float | None) -> str:
+    return "" if seconds is None else datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_feedback(batch: Batch, record: Record, adjusted: Adjusted | None = None) -> None:
+    """The student's feedback, with the course's late policy and overrides applied."""
+    if adjusted is None:
+        roster = batch.course.roster
+        student = next((s for s in roster.students if s.matches(record)), None) if roster else None
+        adjusted = adjust(record, batch.course, student)
+    folder = batch.out / record.submission
+    write_atomic(folder / "feedback.html", feedback_html(record, batch.manifest, adjusted))
+    write_atomic(folder / "feedback.md", feedback_markdown(record, batch.manifest, adjusted))
+
+
 def _write_outputs(batch: Batch, record: Record) -> None:
     write_atomic(batch.out / record.submission / "results.json", json.dumps(results_json(record), indent=1) + "\n")
-    write_atomic(batch.out / record.submission / "feedback.md", feedback_markdown(record, batch.manifest))
+    write_feedback(batch, record)
     save_record(batch.out, record)  # last: its presence (complete) says the outputs above are whole
 
 

@@ -6,10 +6,10 @@ The root (/autograder) is a setting: $AUTOGRADER_ROOT, for testing on a simulate
 $AUTOGRADER_NO_BWRAP=1 grades as if bubblewrap did not work (Gradescope's containers often forbid it).
 The seed and per-check timeout come from gradescope.json next to this file, written by `make gradescope`.
 
-The autograder holds two secrets: the reference solution (source/solutions) and the seed
+The autograder holds two secrets: the oracle that knows every answer (source/kata/oracle) and the seed
 (source/grader/gradescope.json). Student code must never run where either is readable, and never as
 root. So, before anything else:
-1. the seed is read, the reference imported and the grader's version computed, into this process;
+1. the seed is read, the oracle imported and the grader's version computed, into this process;
 2. the secrets become root's alone (files 0600, folders 0700), the rest of the autograder and the
    results folder read-only to everyone else;
 3. once the grader has chosen how children run (bubblewrap, or an unprivileged uid per child with a
@@ -55,6 +55,10 @@ def settings() -> dict:
         raise Misconfigured(f"cannot read {CONFIG.name} ({error}): rebuild the zip with make gradescope") from None
     if not isinstance(config, dict) or not isinstance(config.get("seed"), int):
         raise Misconfigured(f"{CONFIG.name} has no seed: rebuild the zip with make gradescope")
+    from grader.outputs import DETAILS, VISIBILITIES
+
+    if config.get("visibility", "visible") not in VISIBILITIES or config.get("details", "full") not in DETAILS:
+        raise Misconfigured(f"{CONFIG.name} has an unknown visibility or details: rebuild the zip with make gradescope")
     return config
 
 
@@ -183,6 +187,8 @@ def run(root: Path) -> int:
     results = root / "results" / "results.json"
     try:
         from grader import cli
+        from grader.outputs import results_json
+        from grader.records import load_record, write_atomic
         from grader.sandbox import Refused
         from grader.submissions import safe_names
 
@@ -218,12 +224,18 @@ def run(root: Path) -> int:
                 code = cli.grade(cli.parse(arguments), check=checker(secrets, guarded, Path(scratch)))
             except Refused as error:
                 raise Misconfigured(str(error)) from None
-            produced = out / safe_names([submission], cli.OUTPUT_FILES)[0] / "results.json"
+            folder = out / safe_names([submission], cli.OUTPUT_FILES)[0]
+            produced = folder / "results.json"
             if code != 0 or not produced.is_file():
                 fallback(results, f"the grader stopped (exit status {code})")
                 return 0
             results.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(produced, results)
+            visibility, details = config.get("visibility", "visible"), config.get("details", "full")
+            record = load_record(folder / "record.json")
+            if (visibility, details) == ("visible", "full") or record is None:
+                shutil.copyfile(produced, results)
+            else:
+                write_atomic(results, json.dumps(results_json(record, visibility, details), indent=1) + "\n")
     except Misconfigured as error:
         print(f"autograder misconfigured: {error}", file=sys.stderr)
         misconfigured(results, str(error))

@@ -8,6 +8,7 @@ function below takes such a string and returns it safe to put in one context, an
     markdown(text)         a run of text inside a Markdown line (feedback.md): no markup, no HTML
     markdown_block(text)   a fenced block of Markdown: literal, whatever backticks it holds
     html(text)             text inside an HTML element or a quoted attribute (report.html)
+    html_block(text)       several lines inside an HTML <pre> (feedback.html)
     plain(text)            multi-line plain text (Gradescope's test output): no control characters
     csv_cell(value)        a spreadsheet cell: one line, never a formula
 
@@ -76,6 +77,11 @@ def markdown_block(value: object, info: str = "text") -> str:
 def html(value: object) -> str:
     """Text inside an HTML element or a double- or single-quoted attribute."""
     return _html.escape(_show(str(value)), quote=True)
+
+
+def html_block(value: object) -> str:
+    """Several lines inside an HTML <pre>: escaped, newlines and tabs kept, nothing hidden."""
+    return _html.escape(plain(value), quote=True)
 
 
 def csv_cell(value: object) -> str:

@@ -1,6 +1,6 @@
 """The nbgrader course, built from the same single source as the .py kata.
 
-    python -m grader.notebooks build [--course nbgrader] [--seed S]    (make notebooks)
+    python -m grader.notebooks build [--course nbgrader] --seed S    (make notebooks)
 
 writes nbgrader/source/stepN/stepN.ipynb for every step of kata.toml, with nbformat, and next to each
 the kata package the notebook's checks run on (no solution code in it). A notebook holds:
@@ -9,9 +9,11 @@ the kata package the notebook's checks run on (no solution code in it). A notebo
   - the modules of earlier steps as locked, read-only cells (the reference's code);
   - the step's module as a `solution` cell: earlier steps' code, this step's `### BEGIN SOLUTION`
     regions (nbgrader clears them in the release) and later steps' stubs;
-  - one locked, autograded test cell per check of the step, worth that check's share of the step's
-    points (kata.toml): its public cases (the numbers of the public suites, with the reference's
-    expected results) and, inside `### BEGIN HIDDEN TESTS`, the cases of the instructor's seed.
+  - one locked, autograded test cell per case of the step's checks, worth that case's share of the
+    step's points exactly as our grader weighs it (so nbgrader, which scores a cell all or nothing, gives
+    the same partial credit; the points add up to the step's exactly): the public case (the numbers of
+    the public suites, with the reference's expected result) and, inside `### BEGIN HIDDEN TESTS`, the
+    instructor's seed's case drawn for the same position.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import base64
 import json
 import shutil
 import sys
-from fractions import Fraction
 from pathlib import Path
 
-from kata.catalogue import PUBLIC_SEED
+from grader import seeds
+from grader.grading import shares
+from grader.outputs import apportion
+from kata.catalogue import PUBLIC_SEED, Case
 from kata.dev import exercises as generator
 from kata.harness.observe import Implementation
 from kata.harness.probes import PROBES
@@ -38,7 +42,6 @@ from kata.paths import MANIFEST, PACKAGE, ROOT, SOLUTIONS, TRUSTED_ONLY
 COURSE = ROOT / "nbgrader"
 REFERENCE = "micrograd_notebook_reference"
 
-DEFAULT_SEED = load().grading_seed
 
 PICTURES = {2: "graph.png", 4: "graph.png", 6: "moons_boundary.png"}
 
@@ -105,17 +108,26 @@ def _module_cells(step: Step, manifest: Manifest) -> list:
     return cells
 
 
+def case_points(step: Step, drawn: list[Case]) -> list[float]:
+    """Each case's points in nbgrader: its share of the step, weighted by its check's weight exactly as our
+    grader weighs it (grader.grading.shares), rounded to 4 decimals so that they add up to the step's
+    points exactly (largest remainders: 20/21 a case is 0.9524 or 0.9523, never 20.0002 in all)."""
+    return apportion(shares(step, drawn, ["passed"] * len(drawn)))
+
+
 def _test_cells(step: Step, seed: int, reference: Implementation) -> list:
+    """One locked, graded test cell per case, worth that case's share of the step (case_points): nbgrader
+    scores a cell all or nothing, so a cell per case gives the partial credit our grader gives, case by
+    case. Cell i runs the public case i (students see it) and, hidden, the seed's case i: the two are
+    drawn for the same position of the same check, so a classic bug fails both or neither."""
     public, hidden = cases(step.number, PUBLIC_SEED), cases(step.number, seed)
-    keys = list(dict.fromkeys(case.check.key for case in hidden))
-    weights = {
-        key: sum(Fraction(c.check.weight).limit_denominator(1000) for c in hidden if c.check.key == key) for key in keys
-    }
-    total = sum(weights.values())
+    if [c.check.key for c in public] != [c.check.key for c in hidden]:
+        raise RuntimeError(f"step {step.number}: the public and the hidden cases do not line up by check")
+    points = case_points(step, hidden)
     cells = [
         _nb(
             "markdown",
-            "## The checks\n\nEach cell below is one check of the kata's catalogue (the same as "
+            "## The checks\n\nEach cell below is one case of one check of the kata's catalogue (the same as "
             f"`make test-step{step.number}`), worth the points it shows in nbgrader. Run them in order; a failing "
             "one says what it expected, what your code gave, and the classic bug it looks like.",
             step.number,
@@ -124,25 +136,26 @@ def _test_cells(step: Step, seed: int, reference: Implementation) -> list:
         )
     ]
 
-    def payload(chosen):
-        return json.dumps(
-            [
-                {"args": c.args, "label": c.label, "expectation": expectation(c, PROBES[c.key](reference, c.args))}
-                for c in chosen
-            ],
-            separators=(",", ":"),
-        )
+    def payload(case: Case) -> str:
+        entry = {
+            "args": case.args,
+            "label": case.label,
+            "expectation": expectation(case, PROBES[case.key](reference, case.args)),
+        }
+        return json.dumps([entry], separators=(",", ":"))
 
-    for key in keys:
-        name = key.split(".", 1)[1]
+    counts: dict[str, int] = {}
+    for shown, secret, worth in zip(public, hidden, points):
+        key = secret.check.key
+        counts[key] = counts.get(key, 0) + 1
         code = (
-            f"check({key!r}, json.loads({payload([c for c in public if c.check.key == key])!r}))\n"
+            f"check({key!r}, json.loads({payload(shown)!r}))\n"
             "### BEGIN HIDDEN TESTS\n"
-            f"check({key!r}, json.loads({payload([c for c in hidden if c.check.key == key])!r}))\n"
+            f"check({key!r}, json.loads({payload(secret)!r}))\n"
             "### END HIDDEN TESTS\n"
         )
-        points = float(round(step.points * weights[key] / total, 4))
-        cells.append(_nb("code", code, step.number, f"check-{name}", grade=True, locked=True, points=points))
+        name = f"check-{key.split('.', 1)[1]}-{counts[key]}"
+        cells.append(_nb("code", code, step.number, name, grade=True, locked=True, points=worth))
     return cells
 
 
@@ -207,8 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["build"])
     parser.add_argument("--course", type=Path, default=COURSE)
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the hidden tests' seed: pick your own")
+    parser.add_argument("--seed", type=int, default=None, help="the hidden tests' seed (required): pick your own")
     args = parser.parse_args(argv)
+    refused = seeds.problem(args.seed, "the nbgrader course's hidden tests", "SEED=... (make notebooks) or --seed ...")
+    if refused:
+        parser.error(refused)
     written = build(args.course, args.seed)
     print(f"wrote {len(written)} notebooks under {args.course / 'source'} (hidden tests: seed {args.seed})")
     return 0

@@ -1,6 +1,7 @@
 """make gradescope: the autograder zip for Gradescope.
 
-    python -m grader.packaging gradescope [--out build/gradescope] [--seed S] [--timeout SEC]
+    python -m grader.packaging gradescope [--out build/gradescope] --seed S [--timeout SEC]
+        [--visibility visible|hidden|after_due_date|after_published] [--details full|brief]
 
 Gradescope unpacks the zip into /autograder/source, runs setup.sh once (as root) to build its image,
 and runs run_autograder for every submission. The zip holds the grader, the catalogue, the manifest
@@ -18,7 +19,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from kata.manifest import load
+from grader import seeds
+from grader.outputs import DETAILS, VISIBILITIES
 from kata.paths import ROOT
 
 SETUP = """#!/usr/bin/env bash
@@ -77,7 +79,9 @@ exit 0
 """
 
 
-def build_gradescope(out: Path, seed: int, timeout: float | None) -> Path:
+def build_gradescope(
+    out: Path, seed: int, timeout: float | None, visibility: str = "visible", details: str = "full"
+) -> Path:
     if out.exists():
         shutil.rmtree(out)
     source = out / "autograder"
@@ -87,7 +91,9 @@ def build_gradescope(out: Path, seed: int, timeout: float | None) -> Path:
     shutil.copytree(ROOT / "grader", source / "grader", ignore=ignore)
     shutil.copytree(ROOT / "kata", source / "kata", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "dev"))
     shutil.copy2(ROOT / "kata.toml", source / "kata.toml")
-    (source / "grader" / "gradescope.json").write_text(json.dumps({"seed": seed, "timeout": timeout, "jobs": 1}))
+    (source / "grader" / "gradescope.json").write_text(
+        json.dumps({"seed": seed, "timeout": timeout, "jobs": 1, "visibility": visibility, "details": details})
+    )
     for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):
         path = source / name
         path.write_text(text)
@@ -107,12 +113,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("what", choices=["gradescope"])
     parser.add_argument("--out", type=Path, default=Path("build/gradescope"))
     parser.add_argument(
-        "--seed", type=int, default=load().grading_seed, help="the grading seed: pick your own, keep it private"
+        "--seed", type=int, default=None, help="the grading seed (required): pick your own, keep it private"
     )
     parser.add_argument("--timeout", type=float, default=None, help="seconds per check (default: the manifest's)")
+    parser.add_argument(
+        "--visibility",
+        choices=VISIBILITIES,
+        default="visible",
+        help="when students see each test (its case, expected value and output); the total score is always shown",
+    )
+    parser.add_argument(
+        "--details",
+        choices=DETAILS,
+        default="full",
+        help="full: a failing test shows its case, expected and got; brief: only the likely bug",
+    )
     args = parser.parse_args(argv)
-    archive = build_gradescope(args.out, args.seed, args.timeout)
-    print(f"wrote {archive} (seed {args.seed}): upload it as the autograder of a Gradescope programming assignment")
+    refused = seeds.problem(args.seed, "the Gradescope autograder", "SEED=... (make gradescope) or --seed ...")
+    if refused:
+        parser.error(refused)
+    archive = build_gradescope(args.out, args.seed, args.timeout, args.visibility, args.details)
+    print(
+        f"wrote {archive} (seed {args.seed}; tests {args.visibility}, {args.details} details): upload it as the "
+        "autograder of a Gradescope programming assignment"
+    )
     return 0
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from grader.grading import StepOutcome
 from kata.paths import ROOT
 
-FORMAT = 1
+FORMAT = 2  # 2 added name, graded_at and submitted_at; records of format 1 are still read
+READABLE = (1, 2)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import (in the main thread): os.umask is process-wide
 
@@ -69,6 +70,13 @@ class Record:
     steps: list[StepOutcome] = field(default_factory=list)
     execution_time: float = 0.0
     complete: bool = True
+    name: str = ""  # the submission's name as a person reads it (unicode kept); `submission` is its safe id
+    graded_at: str = ""  # when it was graded, UTC, ISO 8601 to the second
+    submitted_at: str = ""  # its file time, UTC, ISO 8601 ("" if unknown): the late policy's default clock
+
+    @property
+    def display(self) -> str:
+        return self.name or self.submission
 
     @property
     def score(self) -> Fraction:
@@ -85,7 +93,10 @@ class Record:
         return {
             "format": FORMAT,
             "submission": self.submission,
+            "name": self.name,
             "source": self.source,
+            "graded_at": self.graded_at,
+            "submitted_at": self.submitted_at,
             "fingerprint": self.fingerprint,
             "seed": self.seed,
             "grader_version": self.grader_version,
@@ -101,8 +112,8 @@ class Record:
 
     @classmethod
     def from_json(cls, data: dict) -> Record:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"record format {data.get('format')!r}, expected {FORMAT}")
+        if data.get("format") not in READABLE:
+            raise ValueError(f"record format {data.get('format')!r}, expected one of {READABLE}")
         return cls(
             data["submission"],
             data["source"],
@@ -115,6 +126,9 @@ class Record:
             [StepOutcome.from_json(s) for s in data["steps"]],
             data["execution_time"],
             data["complete"],
+            str(data.get("name", "")),
+            str(data.get("graded_at", "")),
+            str(data.get("submitted_at", "")),
         )
 
 
@@ -122,13 +136,27 @@ def record_path(out: Path, name: str) -> Path:
     return out / name / "record.json"
 
 
-def load_record(path: Path) -> Record | None:
-    """The record at path, or None if it is missing, unreadable or incomplete."""
+def load_record(path: Path, complete: bool = True) -> Record | None:
+    """The record at path, or None if it is missing, unreadable or (unless complete=False) incomplete."""
     try:
         record = Record.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return record if record.complete else None
+    return record if record.complete or not complete else None
+
+
+def load_records(out: Path) -> dict[str, Record]:
+    """Every record already in the output folder, by submission id, complete or not: the gradebook and the
+    report are rebuilt from them, so a regrade of some students merges into the class."""
+    found: dict[str, Record] = {}
+    if not out.is_dir():
+        return found
+    for folder in sorted(out.iterdir()):
+        if folder.is_dir() and not folder.is_symlink():
+            record = load_record(record_path(out, folder.name), complete=False)
+            if record is not None and record.submission == folder.name:
+                found[record.submission] = record
+    return found
 
 
 def save_record(out: Path, record: Record) -> None:

@@ -101,6 +101,15 @@ def rank(fingerprints: dict[str, set[int]], reference: set[int]) -> list[Row]:
     return sorted(rows, key=lambda row: (-row[2], -row[3], row[0], row[1]))
 
 
+def _names(sources: list[Path], out: Path) -> list[str]:
+    """The submissions' ids as the grader names them in the same output folder (its gradebook's rows)."""
+    from grader.cli import OUTPUT_FILES
+    from grader.records import load_records
+
+    known = {r.source: r.submission for r in load_records(out).values()}
+    return safe_names(sources, OUTPUT_FILES, known)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader similarity", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a folder whose entries are submissions (folders or archives)")
@@ -116,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     sources = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.name.lower().endswith(ARCHIVE_SUFFIXES))
     fingerprints, empty = {}, []
     with tempfile.TemporaryDirectory(prefix="similarity-") as scratch:
-        for source, name in zip(sources, safe_names(sources)):
+        for source, name in zip(sources, _names(sources, args.out)):
             submission = prepare(source, name, Path(scratch))
             if submission.package is None:
                 continue

@@ -24,11 +24,15 @@ import os
 import re
 import stat
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.archives import MAX_ARCHIVE, MAX_BYTES, MAX_DEPTH, MAX_FILE, MAX_FILES, Rejected, Stopped, shown, unpack
+from kata.harness.observe import Implementation
+from kata.manifest import load
+from kata.paths import PACKAGE
 
 __all__ = [  # Rejected, Stopped and the caps are re-exported from grader.archives
     "MAX_BYTES",
@@ -36,11 +40,13 @@ __all__ = [  # Rejected, Stopped and the caps are re-exported from grader.archiv
     "Rejected",
     "Stopped",
     "Submission",
+    "assemble",
     "choose_package",
     "display_name",
     "find_packages",
     "fingerprint",
     "layout_step",
+    "no_package",
     "package_from_notebook",
     "prepare",
     "read_regular",
@@ -49,6 +55,8 @@ __all__ = [  # Rejected, Stopped and the caps are re-exported from grader.archiv
     "walk",
 ]
 
+STEP_FILES = list(dict.fromkeys(s.file for s in load().steps))  # numeric.py, engine.py, ... in step order
+MODULE_FILES = frozenset({*STEP_FILES, *(f"{m}.py" for m in Implementation.MODULES)})  # the package's modules
 MAX_SCANNED = 50_000  # files and folders looked at in a folder submission
 SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".hypothesis", ".ipynb_checkpoints"}
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
@@ -66,28 +74,84 @@ class Submission:
     fingerprint: str = ""
     notes: list[str] = field(default_factory=list)
     problem: str = ""  # "" when a package was found, else the reason for the gradebook
+    submitted_at: float | None = None  # its file time (the late policy's default clock), seconds since the epoch
 
 
-def display_name(source: Path) -> str:
-    name = source.name
+def _bare(name: str) -> str:
     for suffix in NAME_SUFFIXES:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
 
 
-def safe_names(sources: list[Path], reserved: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """A distinct, file-system-safe name per submission, in order (the same inputs give the same names).
-    No name equals one of `reserved` (the output folder's own files), whatever the case."""
+def _nbgrader(source: Path) -> tuple[str, str] | None:
+    """(STUDENT, "stepN") when the submission is nbgrader's submitted/STUDENT/stepN folder or a notebook in one."""
+    path = Path(os.path.abspath(source))
+    if path.name.lower().endswith(".ipynb"):
+        path = path.parent
+    elif not STEP_FOLDER.fullmatch(path.name):
+        return None
+    if STEP_FOLDER.fullmatch(path.name) and path.parent.name:
+        return path.parent.name, path.name
+    return None
+
+
+def display_name(source: Path) -> str:
+    """The submission's name as a person reads it (unicode kept): the folder or archive's name, or, for a
+    notebook in nbgrader's layout submitted/STUDENT/stepN, the student's."""
+    nbgrader = _nbgrader(source)
+    return nbgrader[0] if nbgrader else _bare(source.name)
+
+
+def _slug(source: Path) -> str:
+    """A file-system-safe, ASCII folder name for a submission (accents dropped: José -> Jose)."""
+    nbgrader = _nbgrader(source)
+    text = "-".join(nbgrader) if nbgrader else _bare(source.name)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9._-]", "_", ascii_text).lstrip(".-")[:80] or "submission"
+
+
+def _tag(source: Path) -> str:
+    """Eight hex digits that stand for the submission's absolute path: the same path, the same tag."""
+    return hashlib.sha256(os.fsencode(os.path.abspath(source))).hexdigest()[:8]
+
+
+def safe_names(
+    sources: list[Path],
+    reserved: set[str] | frozenset[str] = frozenset(),
+    known: dict[str, str] | None = None,
+) -> list[str]:
+    """A distinct, file-system-safe, stable name per submission (its folder in the output, its id in the
+    gradebook), whatever the order of the sources:
+    - a submission already graded into the output folder (`known`: absolute source path -> name) keeps its
+      name, so regrading a student lands on the same row;
+    - otherwise its ASCII slug (José -> Jose, "a b" -> a_b), unless that slug is also another submission's
+      (in this batch or already in the output folder, whatever the case) or one of `reserved` (the output
+      folder's own files): then the slug and a tag of its absolute path (a_b-1f3e9c20). Nothing is ever
+      silently numbered by order, so no name depends on which other students are in the batch."""
+    known = known or {}
     taken = {name.lower() for name in reserved}
+    kept = {os.path.abspath(s): known[os.path.abspath(s)] for s in sources if os.path.abspath(s) in known}
+    others = {name.lower() for path, name in known.items() if path not in kept}
+    slugs = [_slug(s) for s in sources]
+    count: dict[str, int] = {}
+    for source, slug in zip(sources, slugs):
+        if os.path.abspath(source) not in kept:
+            count[slug.lower()] = count.get(slug.lower(), 0) + 1
     names: list[str] = []
-    for source in sources:
-        base = re.sub(r"[^A-Za-z0-9._-]", "_", display_name(source)).lstrip(".-")[:80] or "submission"
-        name, n = base, 2
-        while name.lower() in taken:
+    used = taken | {name.lower() for name in kept.values()}
+    for source, slug in zip(sources, slugs):
+        path = os.path.abspath(source)
+        if path in kept:
+            names.append(kept[path])
+            continue
+        clash = count[slug.lower()] > 1 or slug.lower() in taken or slug.lower() in others or slug.lower() in used
+        name = f"{slug}-{_tag(source)}" if clash else slug
+        base, n = name, 2
+        while name.lower() in used:  # the same path given twice, or a tag that collides: never share a row
             name, n = f"{base}-{n}", n + 1
         names.append(name)
-        taken.add(name.lower())
+        used.add(name.lower())
     return names
 
 
@@ -152,13 +216,77 @@ def walk(root: Path, notes: list[str] | None = None) -> Iterator[tuple[Path, lis
 
 
 def find_packages(root: Path) -> list[Path]:
-    """Folders named micrograd holding at least one .py file, without following links."""
+    """Folders named like the package (micrograd) holding at least one .py file, without following links."""
     found = []
     for folder, dirs, files in walk(root):
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
-        if folder.name == "micrograd" and any(f.endswith(".py") for f in files):
+        if folder.name == PACKAGE and any(f.endswith(".py") for f in files):
             found.append(folder)
     return sorted(found)
+
+
+def _relative(path: Path, root: Path) -> str:
+    relative = str(path.relative_to(root))
+    if relative == ".":
+        return "the top folder"
+    return relative if len(relative) <= 120 else relative[:120] + "..."  # the feedback makes it inert
+
+
+def find_loose_modules(root: Path) -> list[tuple[Path, list[str]]]:
+    """Folders holding the package's modules as loose files (engine.py, nn.py, ... dragged into an upload
+    without their micrograd/ folder), with those files: the folder with the most first, then the shallowest."""
+    found = []
+    for folder, dirs, files in walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        modules = sorted(f for f in files if f in MODULE_FILES)
+        if folder.name != PACKAGE and any(m in STEP_FILES for m in modules):
+            found.append((folder, modules))
+    return sorted(found, key=lambda item: (-len(item[1]), len(item[0].relative_to(root).parts), str(item[0])))
+
+
+def assemble(root: Path, target: Path, notes: list[str]) -> Path | None:
+    """A package made of loose module files (a flat upload), or None if there are none. What was done is noted."""
+    found = find_loose_modules(root)
+    if not found:
+        return None
+    folder, modules = found[0]
+    package = target / PACKAGE
+    package.mkdir(parents=True)
+    for name in modules:
+        (package / name).write_bytes(read_regular(folder / name))
+    try:
+        (package / "__init__.py").write_bytes(read_regular(folder / "__init__.py"))
+    except Rejected:  # none (or not a regular file): an empty package's
+        (package / "__init__.py").write_text(f'"""{PACKAGE}, assembled by the grader from loose files"""\n')
+    notes.append(
+        f"no {PACKAGE}/ folder: assembled the package from the loose files {', '.join(modules)} in "
+        f"{_relative(folder, root)} (next time, upload the {PACKAGE}/ folder itself)"
+    )
+    if len(found) > 1:
+        elsewhere = "; ".join(f"{_relative(f, root)} ({', '.join(m)})" for f, m in found[1:4])
+        notes.append(
+            f"warning: loose module files in more than one folder: graded those of "
+            f"{_relative(folder, root)}, not {elsewhere}"
+        )
+    return package
+
+
+def no_package(root: Path | None) -> str:
+    """Why there is nothing to grade: what the submission holds, and what to upload instead."""
+    steps = ", ".join(STEP_FILES)
+    what = f"upload the {PACKAGE}/ folder (holding {steps}), or those files themselves"
+    if root is None:
+        return f"no {PACKAGE} package: {what}"
+    files = []
+    for folder, dirs, names in walk(root):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        files += [str((folder / n).relative_to(root)) for n in names]
+        if len(files) > 6:
+            break
+    if not files:
+        return f"no {PACKAGE} package: the submission is empty; {what}"
+    listed = ", ".join(_relative(root / f, root) for f in files[:5]) + (", ..." if len(files) > 5 else "")
+    return f"no {PACKAGE} package: found {listed} but no {PACKAGE}/ folder and none of {steps}; {what}"
 
 
 def choose_package(root: Path, notes: list[str]) -> Path | None:
@@ -172,14 +300,17 @@ def choose_package(root: Path, notes: list[str]) -> Path | None:
 
     found.sort(key=rank)
     if len(found) > 1:
-        others = ", ".join(str(p.relative_to(root)) for p in found[1:4])
-        notes.append(f"{len(found)} micrograd packages found; graded {found[0].relative_to(root)} (not {others})")
+        others = ", ".join(_relative(p, root) for p in found[1:4])
+        notes.append(
+            f"warning: {len(found)} {PACKAGE} packages in this submission: graded {_relative(found[0], root)}, "
+            f"not {others} (submit one package)"
+        )
     return found[0]
 
 
 def snapshot(package: Path, target: Path, notes: list[str]) -> Path:
     """Copy the package (regular files only, within the caps) to target/micrograd: what is graded."""
-    copy = target / "micrograd"
+    copy = target / PACKAGE
     copy.mkdir(parents=True)
     files = total = 0
     for folder, dirs, names in walk(package, notes):
@@ -189,11 +320,11 @@ def snapshot(package: Path, target: Path, notes: list[str]) -> Path:
         for name in names:
             files += 1
             if files > MAX_FILES:
-                raise Rejected(f"the micrograd package holds more than {MAX_FILES} files")
+                raise Rejected(f"the {PACKAGE} package holds more than {MAX_FILES} files")
             data = read_regular(folder / name)
             total += len(data)
             if total > MAX_BYTES:
-                raise Rejected(f"the micrograd package is larger than {MAX_BYTES // 2**20} MB")
+                raise Rejected(f"the {PACKAGE} package is larger than {MAX_BYTES // 2**20} MB")
             (copy / relative / name).write_bytes(data)
     return copy
 
@@ -229,9 +360,9 @@ def package_from_notebook(notebook: Path, target: Path, notes: list[str]) -> tup
         cells = [c for c in book["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
     except (ValueError, KeyError, TypeError, RecursionError) as error:
         raise Rejected(f"{notebook.name} is not a readable notebook ({type(error).__name__})") from None
-    package = target / "micrograd"
+    package = target / PACKAGE
     package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text('"""micrograd, from a notebook"""\n', encoding="utf-8")
+    (package / "__init__.py").write_text(f'"""{PACKAGE}, from a notebook"""\n', encoding="utf-8")
     modules = []
     for cell in cells:
         text = _cell_source(cell)
@@ -282,6 +413,25 @@ def fingerprint(package: Path | None, source: Path) -> str:
     return digest.hexdigest()
 
 
+def file_time(source: Path) -> float | None:
+    """When a submission was last changed, by its files: an archive's or a notebook's own time, a folder's
+    newest regular file (links are not followed). None if it cannot be read."""
+    try:
+        info = os.lstat(source)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        return info.st_mtime if stat.S_ISREG(info.st_mode) else None
+    newest = None
+    for folder, dirs, files in walk(source):
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        for name in files:
+            with contextlib.suppress(OSError):
+                mtime = os.lstat(folder / name).st_mtime
+                newest = mtime if newest is None else max(newest, mtime)
+    return newest
+
+
 def prepare(
     source: Path,
     name: str,
@@ -319,6 +469,8 @@ def prepare(
         else:
             package = choose_package(root, notes)
             notebooks = [] if package is not None else _notebooks(root, notes)
+            if package is None and not notebooks:
+                package = assemble(root, scratch / "assembled" / name, notes)
         if len(notebooks) > 1:
             raise Rejected(f"{len(notebooks)} notebooks: grade one notebook per submission (one folder each)")
         if notebooks:
@@ -326,7 +478,7 @@ def prepare(
             submission.steps = _notebook_steps(source, claimed, notebook_step, notes)
             package = built
         if package is None:
-            raise Rejected("no micrograd package")
+            raise Rejected(no_package(root))
         submission.found = package
         submission.package = snapshot(package, scratch / "snapshots" / name, notes)
     except Rejected as error:
@@ -336,6 +488,7 @@ def prepare(
         submission.problem = f"cannot read it: {error.strerror or error}"
         submission.package = None
     submission.fingerprint = fingerprint(submission.package, source)
+    submission.submitted_at = file_time(source)
     return submission
 
 

@@ -4,7 +4,10 @@ core and on all of them.
 
     python tools/bench_grader.py [--copies 100]
 
-Each figure is one run of the real command line (`python -m grader`), start-up included.
+Each figure is one run of the real command line (`python -m grader`), start-up included. Then the
+goal (issue 13): grading, sandboxed, costs at most 1.5 times the floor, in CPU seconds per complete
+submission; the floor is the same checks on the same code run in this process, with no sandbox and no
+process start (grader/inprocess.py), measured in the same run.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,9 +45,43 @@ def run(submissions: list[Path], out: Path, *flags: str) -> float:
     return seconds
 
 
+GOAL = 1.5  # grading may cost this many times the floor, per submission
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def goal(copies: list[Path], folder: Path, flag: str, jobs: int) -> None:
+    """Print the floor, the grader's cost per submission and whether the goal is met."""
+    from grader.inprocess import grade_in_process
+    from kata.manifest import load
+
+    manifest = load()
+    started = time.process_time()
+    for copy in copies:
+        grade_in_process(copy / "micrograd", manifest.grading_seed, manifest=manifest)
+    floor = (time.process_time() - started) / len(copies)
+    before = children_cpu()
+    wall = run(copies, folder / "out", flag, "--jobs", str(jobs))
+    cost = (children_cpu() - before) / len(copies)
+    ratio = cost / floor
+    print(
+        f"\ngoal: grading ({flag}, {jobs} jobs) costs at most {GOAL}x the floor, in CPU seconds per complete submission"
+    )
+    print(f"  floor (in process, no sandbox, no process start): {floor:.2f} CPU s per submission")
+    print(
+        f"  the grader: {cost:.2f} CPU s per submission ({len(copies) / wall * 60:.0f} per minute here): "
+        f"{ratio:.1f}x the floor, goal {'MET' if ratio <= GOAL else 'NOT met'} "
+        f"(it would grade about {jobs * 60 / (GOAL * floor):.0f} per minute on {jobs} cores)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=100)
+    parser.add_argument("--goal-only", action="store_true", help="only the goal against the floor")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     print(
@@ -59,6 +97,9 @@ def main() -> int:
             shutil.copytree(samples[0], copy)
             copies.append(copy)
         sandboxed = probe_bwrap(build_harness(folder / "probe"))[0] is not None
+        if args.goal_only:
+            goal(copies[:20], folder, "--require-sandbox" if sandboxed else "--no-sandbox", cores)
+            return 0
         modes = [("sandboxed", "--require-sandbox")] if sandboxed else []
         modes.append(("no sandbox", "--no-sandbox"))
         print(f"\n{'batch':<34} {'mode':<11} {'jobs':>4} {'seconds':>8} {'s/subm.':>8} {'subm./min':>10}")
@@ -70,6 +111,7 @@ def main() -> int:
                         f"{label:<34} {mode:<11} {jobs:>4} {seconds:>8.1f} {seconds / len(batch):>8.2f} "
                         f"{len(batch) / seconds * 60:>10.0f}"
                     )
+        goal(copies[:20], folder, "--require-sandbox" if sandboxed else "--no-sandbox", cores)
     return 0
 
 

@@ -78,21 +78,17 @@ STAGES = (
         ((PY, "-m", "kata", "dev", "ladder"),),
     ),
     Stage(
+        "zoo",
+        "every bug of the zoo is caught, attributed and named",
+        ((PY, "-m", "devtests.zoo_proof"),),
+        slow=True,
+    ),
+    Stage(
         "devtests",
         "the tooling's and the grader's own tests",
         ((PY, "-m", "pytest", "devtests", "-q", "--no-header"),),
         slow=True,
         env=GRADE,
-        # devtests/test_grader.py grades with a 1-second limit per check: beside the zoo's two grading
-        # jobs, the reference's step 4 overran it on this 2-core machine. Lift this once that test no
-        # longer depends on the load.
-        alone="some of its tests grade with a 1-second wall-clock limit per check",
-    ),
-    Stage(
-        "zoo",
-        "every bug of the zoo is caught, attributed and named",
-        ((PY, "-m", "devtests.zoo_proof"),),
-        slow=True,
     ),
     Stage(
         "nbgrader",

@@ -417,7 +417,7 @@ def check_output_folder(out: Path, names: list[str]) -> list[str]:
             problems.append(f"the output folder holds {path.name}, which the grader did not write")
     for name in names:
         files = {p.name for p in (out / name).iterdir()} if (out / name).is_dir() else set()
-        if files != {"results.json", "feedback.md", "record.json"}:
+        if files != {"results.json", "feedback.md", "feedback.html", "record.json"}:
             problems.append(f"{name}/ holds {sorted(files)}")
     text = (out / "gradebook.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(text)))
@@ -470,13 +470,15 @@ def check_inert(out: Path, names: list[str], done: subprocess.CompletedProcess) 
     if re.search(r"<img", report):
         problems.append(("", "report.html holds live HTML from a submission"))
     for name in names:
-        for file in ("feedback.md", "results.json"):
+        for file in ("feedback.md", "feedback.html", "results.json"):
             path = out / name / file
             text = path.read_text(encoding="utf-8") if path.exists() else ""
             if str(SEED) in text:
                 problems.append((name, f"{file} shows the grading seed to the student"))
             if file == "feedback.md" and text:
                 problems += [(name, p) for p in live_markup(text)]
+            if file == "feedback.html" and re.search(r"<(img|script|iframe|a |svg|object|embed)", text, re.I):
+                problems.append((name, "feedback.html holds live HTML from a submission"))
     return problems
 
 

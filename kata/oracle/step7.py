@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from kata.catalogue.core import Case
+from kata.numbers import close
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.distinct import clear
 
@@ -63,6 +64,21 @@ def expect_minimise(args: dict, observation: dict) -> dict:
     return {"expected": {"final": list(args["target"])}, "tolerance": "converged"}
 
 
+def eps_invisible(args: dict) -> bool:
+    """Whether where eps goes cannot change this case's verdict: true of every case but the one that
+    gives eps its own small gradients (else a misplaced eps would cost points under some seeds only)."""
+    if args["optimizer"] != "Adam" or "eps" in args:
+        return True
+    right = _flat(simulate(args))
+    return all(
+        close(a, b) for mistake in ("no eps", "eps inside sqrt") for a, b in zip(right, _flat(simulate(args, mistake)))
+    )
+
+
+def _flat(steps: list[list[float]]) -> list[float]:
+    return [x for step in steps for x in step]
+
+
 EXPECT = {
     "step7.sgd": expect_trajectory,
     "step7.adam": expect_trajectory,
@@ -87,7 +103,7 @@ def cases(choose: Chooser) -> list[Case]:
                 **extra,
             }
             expected = expect_trajectory(args, {})
-            if clear(expected["expected"], expected["alternatives"]):
+            if clear(expected["expected"], expected["alternatives"]) and eps_invisible(args):
                 return args
 
     for momentum in (0.0, 0.9):
