@@ -100,7 +100,7 @@ def test_the_current_step_and_function_come_from_the_stubs_left(tmp_path):
     impl = _impl(tmp_path, 2)
     step = current_step(MANIFEST, impl)
     assert step.number == 3
-    assert current_function(step, MANIFEST, impl).name == "Value.__add__._backward"
+    assert current_function(step, MANIFEST, impl).name == "backprop_by_hand"  # step 3 opens with its warm-up
     engine = tmp_path / PACKAGE / "engine.py"
     solved = generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=3)["engine.py"]
     engine.write_text(solved.replace("self.grad += other.data * out.grad", "self.grad += other.data * outt.grad"))

@@ -38,8 +38,8 @@ def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path):
     rows = {int(m.group(1)): m.group(2) for m in row.finditer(text)}
     assert rows[1] == rows[2] == "done" and rows[3] == "todo"
     assert "2 of 6 steps done (30 of 100 points)" in text
-    # the first stub step 3's spec runs into, named by file and function, with what to write
-    assert re.search(r"Next: micrograd/engine\.py, the _backward closure of Value\.__\w+__\. Step 3: add", text), text
+    # the first stub step 3's spec runs into (its warm-up), named by file and function, with what to write
+    assert re.search(r"Next: micrograd/engine\.py, backprop_by_hand\. Step 3: the warm-up", text), text
     assert "(make hint STEP=3)" in text
 
 
@@ -220,6 +220,48 @@ def test_without_dot_it_prints_a_text_tree_and_how_to_install(tmp_path, referenc
     assert "apt install graphviz" in printed and "brew install graphviz" in printed
     assert tree.splitlines()[0].startswith("#1 tanh data=0.7071 grad=1.0000")
     assert "x1 data=2.0000 grad=-1.5000" in tree and not (tmp_path / "g.svg").exists()
+
+
+def test_the_warm_up_is_drawn_with_the_students_numbers_and_where_the_engine_disagrees(tmp_path, reference):
+    import xml.etree.ElementTree as ElementTree
+
+    from kata import warmup_graph
+
+    hand = warmup_graph.by_hand(reference.engine.backprop_by_hand)
+    root, disagreements = warmup_graph.picture(hand, warmup_graph.by_engine(reference.Value))
+    assert disagreements == [] and (root.label, root.data) == ("f", hand["f"][0])
+    svg = reference.viz.draw_dot(root, filename=str(tmp_path / "w"), format="svg")
+    texts = " ".join(e.text or "" for e in ElementTree.parse(svg).getroot().iter() if e.tag.endswith("text"))
+    assert "grad -1.3679" in texts and "grad 3.3679" in texts  # d(f)/dx and d(f)/dz at the lecture's point
+
+    one_path = {**hand, "x": (1.0, -1.0)}  # x's second path forgotten
+    root, disagreements = warmup_graph.picture(one_path, warmup_graph.by_engine(reference.Value))
+    assert len(disagreements) == 1 and disagreements[0].startswith("  x: by hand data 1.0000 grad -1.0000")
+    with pytest.raises(warmup_graph.NotANumberPair, match="returned no 'y'"):
+        warmup_graph.by_hand(lambda x, y, z: {"x": (x, 1.0)})
+
+
+def test_the_depth_demo_says_what_it_measured_and_plots_it(tmp_path):
+    import matplotlib.image
+
+    from kata.demo_depth import Measured, plot, verdict
+
+    def runs(curves: dict[str, list[list[float]]], accuracy: str = "") -> dict[str, Measured]:
+        costs = {"2-4-1": (17, 1.0), "2-8-8-1": (105, 3.0), "2-16-16-1": (337, 8.0)}
+        return {n: Measured(n, costs[n][0], c, costs[n][1], 100, accuracy) for n, c in curves.items()}
+
+    solved, stuck = [1.0, 0.05, 0.001], [1.0, 0.5, 0.3]
+    xor = runs({"2-4-1": [solved, stuck, solved], "2-8-8-1": [solved] * 3, "2-16-16-1": [solved] * 3})
+    moons = runs({"2-4-1": [[1.0, 0.3, 0.2]], "2-8-8-1": [[1.0, 0.3, 0.05]], "2-16-16-1": [[1.0, 0.05, 0.01]]}, "90%")
+    words = "\n".join(verdict(xor, moons))
+    assert "on XOR, depth bought reliability: below 0.01: 2-16-16-1 in 3 of 3 seeds" in words
+    assert "2-4-1 in 2 of 3 seeds" in words
+    assert "on two moons, depth bought the solution itself: below 0.1: 2-16-16-1 at step 2, 2-4-1 never" in words
+    assert "took 8.0x as long as one of 2-4-1" in words
+    same = runs({name: [solved] for name in ("2-4-1", "2-8-8-1", "2-16-16-1")})
+    assert "depth bought little" in "\n".join(verdict(same, same))
+    image = matplotlib.image.imread(plot(xor, moons, tmp_path / "depth.png"))
+    assert image.shape[1] > 600 and image.std() > 0.05
 
 
 def test_the_demo_writes_plots_that_decode_and_restores_the_collector(tmp_path, reference):

@@ -200,12 +200,45 @@ def lecture_neuron(Value: Any) -> Any:
     return o
 
 
+def _draw_by_hand(mg: Any, args: argparse.Namespace) -> int | None:
+    """Step 3's warm-up, drawn with the student's numbers: 0 when drawn (or drawable, with --check), 1 when
+    backprop_by_hand is written but wrong in shape, None while it is a stub."""
+    from kata import warmup_graph
+
+    try:
+        hand = warmup_graph.by_hand(mg.engine.backprop_by_hand)
+    except NotImplementedError:
+        return None
+    except warmup_graph.NotANumberPair as error:
+        print(f"make graph could not draw step 3's warm-up: {error}")
+        return 1
+    if args.check:
+        return 0
+    root, disagreements = warmup_graph.picture(hand, warmup_graph.by_engine(mg.Value))
+    out = f"{args.out}-by-hand"
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    drawn = mg.viz.draw_dot(root, filename=out, format=args.format)
+    if isinstance(drawn, str) and drawn.endswith(args.format):
+        print(f"drew step 3's warm-up f = (x + y) * z + exp(x * z) at x = 1, y = 2, z = -1 with YOUR numbers: {drawn}")
+    if disagreements:
+        print("where your hand and your engine disagree (make test-step3 says which one is off):")
+        print("\n".join(disagreements))
+    return 0
+
+
 def cmd_graph(args: argparse.Namespace) -> int:
     mg = _load_impl(args.impl)
+    by_hand = _draw_by_hand(mg, args)
     try:
         o = lecture_neuron(mg.Value)
     except NotImplementedError as error:
-        return _not_ready(error, "make graph", args.impl, "steps 2 to 4 (the Value graph, its derivatives, backward)")
+        if by_hand is not None:  # the warm-up was drawn (or could be): the neuron comes with steps 2 to 4
+            if not args.check:
+                print(f"the neuron o = tanh(x1*w1 + x2*w2 + b) comes once steps 2 to 4 are done ({error})")
+            return by_hand
+        return _not_ready(
+            error, "make graph", args.impl, "step 3's warm-up (backprop_by_hand), or steps 2 to 4 for the neuron"
+        )
     if args.check:
         return 0
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -379,10 +412,11 @@ def main(argv: list[str] | None = None) -> int:
     graph.set_defaults(run=cmd_graph)
 
     demo = commands.add_parser(
-        "demo", help="train XOR, two moons and a sine fit with your engine, then the bonus steps' costs (make demo)"
+        "demo",
+        help="train XOR, two moons and a sine fit with your engine, compare depths, then the bonus steps' costs",
     )
     demo.add_argument("--impl", default="exercises")
-    demo.add_argument("--runs", default="xor,moons,sine,cost,checkpoint", help="which runs, comma separated")
+    demo.add_argument("--runs", default="xor,moons,sine,depth,cost,checkpoint", help="which runs, comma separated")
     demo.add_argument(
         "--gc",
         default="managed",

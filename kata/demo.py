@@ -1,6 +1,6 @@
 """make demo: train networks built from YOUR engine, and draw what they learnt.
 
-Three runs, each with a progress bar, each writing a loss curve and a picture of the result
+Four runs, each with a progress bar, writing loss curves and pictures of what was learnt
 (matplotlib PNGs in build/demo/). Before they start, one step of each is timed and the plan is
 printed with how long each part should take on this machine.
     xor     MLP(2, [8, 1]) on XOR with your train(), 150 epochs
@@ -10,6 +10,9 @@ printed with how long each part should take on this machine.
             1.0 - 0.9 k / 100, 100 steps
     sine    MLP(1, [8, 8, 1]) fitting sin(x) at 20 points of [-3, 3], full batch, 300 epochs of
             gradient descent with momentum 0.9 (the demo's own update; every gradient is yours)
+    depth   2-4-1, 2-8-8-1 and 2-16-16-1 on XOR and two moons with the recipes above (six trainings,
+            XOR from three seeds): loss curves in one plot, and what depth bought, in words made from
+            the measurements (kata/demo_depth.py)
 The pictures of what was learnt evaluate the trained weights with plain floats (checked against
 your engine on the training points first): a 40 x 40 grid through your engine would cost as much
 as the training.
@@ -112,12 +115,14 @@ class Bar:
 # ---- The three runs -----------------------------------------------------------------------------------
 
 
-def train_xor(mg: Implementation, finish: Callable, seed: int = 1) -> tuple[Any, list[float]]:
+def train_xor(
+    mg: Implementation, finish: Callable, seed: int = 1, sizes: list[int] | None = None, name: str = "xor"
+) -> tuple[Any, list[float]]:
     random.seed(seed)
-    model = mg.nn.MLP(2, [8, 1])
+    model = mg.nn.MLP(2, sizes or XOR_SIZES)
     xs, ys = mg.data.XOR_INPUTS, mg.data.XOR_TARGETS
     history: list[float] = []
-    bar = Bar("xor", XOR_EPOCHS)
+    bar = Bar(name, XOR_EPOCHS)
     for epoch in range(XOR_EPOCHS):
         history += mg.train.train(model, xs, ys, epochs=1, lr=0.1)  # your train(), one epoch at a time
         bar.update(epoch + 1, history[-1])
@@ -134,19 +139,24 @@ def hinge_loss(mg: Implementation, model: Any, xs: list, ys: list, alpha: float 
     return data_loss + regularisation, accuracy
 
 
-MOONS_SIZES = [8, 8, 1]
+XOR_SIZES, MOONS_SIZES = [8, 1], [8, 8, 1]
 SINE_SIZES, SINE_POINTS, SINE_EPOCHS, SINE_MOMENTUM = [8, 8, 1], 20, 300, 0.9
 XOR_EPOCHS, MOONS_STEPS = 150, 100
 
 
 def train_moons(
-    mg: Implementation, finish: Callable, seed: int = 1337, steps: int = MOONS_STEPS
+    mg: Implementation,
+    finish: Callable,
+    seed: int = 1337,
+    steps: int = MOONS_STEPS,
+    sizes: list[int] | None = None,
+    name: str = "moons",
 ) -> tuple[Any, list, str]:
     random.seed(seed)
     xs, ys = mg.data.make_moons(100, noise=0.1, seed=seed)
-    model = mg.nn.MLP(2, MOONS_SIZES)
+    model = mg.nn.MLP(2, sizes or MOONS_SIZES)
     losses: list[float] = []
-    bar = Bar("moons", steps)
+    bar = Bar(name, steps)
     accuracy = 0.0
     for k in range(steps):
         loss, accuracy = hinge_loss(mg, model, xs, ys)
@@ -203,8 +213,13 @@ def ready(mg: Implementation) -> None:
 
 
 def _one_step(mg: Implementation, name: str, finish: Callable) -> None:
+    if name == "depth":
+        from kata import demo_depth
+
+        demo_depth.one_step(mg, finish)
+        return
     if name == "xor":
-        model = mg.nn.MLP(2, [8, 1])
+        model = mg.nn.MLP(2, XOR_SIZES)
         mg.train.train(model, mg.data.XOR_INPUTS, mg.data.XOR_TARGETS, epochs=1, lr=0.1)
         return
     if name == "moons":
@@ -220,8 +235,17 @@ def _one_step(mg: Implementation, name: str, finish: Callable) -> None:
     finish(loss)
 
 
-STEPS = {"xor": XOR_EPOCHS, "moons": MOONS_STEPS, "sine": SINE_EPOCHS}
-UNITS = {"xor": "epochs", "moons": "steps", "sine": "epochs"}
+STEPS = {"xor": XOR_EPOCHS, "moons": MOONS_STEPS, "sine": SINE_EPOCHS, "depth": 6}
+UNITS = {"xor": "epochs", "moons": "steps", "sine": "epochs", "depth": "trainings"}
+
+
+def _cost(name: str) -> int:
+    """How many of _one_step(name) a run costs."""
+    if name == "depth":
+        from kata import demo_depth
+
+        return demo_depth.EQUIVALENT_STEPS
+    return STEPS[name]
 
 
 def estimate(mg: Implementation, which: list[str], gc_mode: str = "managed") -> dict[str, float]:
@@ -232,7 +256,7 @@ def estimate(mg: Implementation, which: list[str], gc_mode: str = "managed") -> 
         for name in which:
             started = time.perf_counter()
             _one_step(mg, name, finish)
-            found[name] = (time.perf_counter() - started) * STEPS[name]
+            found[name] = (time.perf_counter() - started) * _cost(name)
     random.setstate(state)
     return found
 
@@ -248,7 +272,7 @@ def plan(estimates: dict[str, float]) -> str:
 # ---- Pictures ---------------------------------------------------------------------------------------------
 
 
-def _pyplot():
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -272,23 +296,35 @@ def plot_loss(history: list[float], title: str, path: Path) -> Path:
     return path
 
 
+SQUASH: dict[str, Callable[[float], float]] = {
+    "tanh": math.tanh,
+    "relu": lambda t: t if t > 0 else 0.0,
+    "sigmoid": lambda t: 1 / (1 + math.exp(-t)) if t >= 0 else math.exp(t) / (1 + math.exp(t)),
+    "linear": lambda t: t,
+}
+
+
+def _squash(neuron: Any) -> Callable[[float], float]:
+    """What a neuron applies, by the contract's names: activation if it has one, else tanh or nothing by nonlin."""
+    name = getattr(neuron, "activation", None)
+    if name in SQUASH and neuron.nonlin == (name != "linear"):
+        return SQUASH[name]
+    return SQUASH["tanh" if neuron.nonlin else "linear"]
+
+
 def plain(model: Any) -> Callable[[list[float]], float] | None:
     """The trained MLP as a function of plain floats, from its weights (the contract's names: layers,
-    neurons, w, b, nonlin); None if the model does not have that shape."""
+    neurons, w, b, nonlin, activation); None if the model does not have that shape. (evaluator checks it
+    against the engine before using it.)"""
     try:
-        layers = [[([w.data for w in n.w], n.b.data, bool(n.nonlin)) for n in layer.neurons] for layer in model.layers]
+        layers = [[([w.data for w in n.w], n.b.data, _squash(n)) for n in layer.neurons] for layer in model.layers]
     except (AttributeError, TypeError):
         return None
 
     def forward(x: list[float]) -> float:
         values = list(x)
         for layer in layers:
-            values = [
-                math.tanh(b + sum(w * v for w, v in zip(ws, values)))
-                if nonlin
-                else b + sum(w * v for w, v in zip(ws, values))
-                for ws, b, nonlin in layer
-            ]
+            values = [squash(b + sum(w * v for w, v in zip(ws, values))) for ws, b, squash in layer]
         return values[0]
 
     return forward
@@ -388,6 +424,11 @@ def run(
                         model, xs, ys, f"Two moons: decision boundary ({summary})", out / "moons_boundary.png", finish
                     ),
                 ]
+            elif name == "depth":
+                from kata import demo_depth
+
+                history, summary, files = demo_depth.run(mg, finish, out)
+                seconds = time.perf_counter() - started
             else:
                 model, history, xs = train_sine(mg, finish)
                 seconds = time.perf_counter() - started

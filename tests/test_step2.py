@@ -1,9 +1,10 @@
 """Step 2: the Value graph (micrograd/engine.py). Run: make test-step2
 
 Value(data) holds a float. Every operation (+, -, *, /, **, unary -, exp, log, tanh, relu, sigmoid,
-and the reflected 2 + x, 2 - x, 2 * x, 2 / x) returns a NEW Value with the right data, made from its
-inputs: they are reachable through its _prev, and it has an _op. tanh and sigmoid do not overflow
-at +-1000; log of a number <= 0 raises ValueError naming it; ** takes only int and float exponents.
+and the reflected 2 + x, 2 - x, 2 * x, 2 / x, 2 ** x) returns a NEW Value with the right data, made
+from its inputs: they are reachable through its _prev, and it has an _op. tanh and sigmoid do not
+overflow at +-1000; log of a number <= 0 raises ValueError naming it, and so does c ** x for a number
+c <= 0; ** takes only int and float exponents.
 """
 
 import pytest
@@ -39,6 +40,13 @@ def test_plain_numbers_work_on_both_sides(student):
     assert [(x + 1).data, (1 + x).data, (2 - x).data, (x - 2).data, (10 / x).data, (x / 10).data] == [
         6.0, 6.0, -3.0, 3.0, 2.0, 0.5,
     ]  # fmt: skip
+
+
+def test_a_number_to_the_power_of_a_value(student):
+    x = student.Value(3.0)
+    assert (2**x).data == pytest.approx(8.0)  # Python calls x.__rpow__(2): the plain number is the base
+    with pytest.raises(ValueError, match="-2"):
+        (-2) ** x  # c ** x is exp(x ln c): no ln for c <= 0
 
 
 def test_tanh_and_sigmoid_stay_finite_at_1000(student):

@@ -1,7 +1,10 @@
 """Step 3: local derivatives, the _backward closures (micrograd/engine.py). Run: make test-step3
 
-Each op stores a closure that, once out.grad is known, ADDS out.grad * (local derivative) to each
-input's grad (+=: a Value used twice gets both contributions). The checks run each closure on its
+First, the warm-up: backprop_by_hand(x, y, z) is the backward pass of f = (x + y) * z + exp(x * z),
+worked out by hand: every node's value and d(f)/d(node), as formulas of x, y, z (the checks try them
+at other points too). Then the closures. Each op stores a closure that, once out.grad is known,
+ADDS out.grad * (local derivative) to each input's grad (+=: a Value used twice gets both
+contributions). The checks run each closure on its
 own (set out.grad, call out._backward(), read the inputs' grads), so backward() (step 4) is not
 needed. If you build an op from others (a - b as a + (-b)), the checks also run the closures of the
 nodes it made on its way.
@@ -17,6 +20,36 @@ pytestmark = pytest.mark.step3
 
 
 # ---- What step 3 expects, by example -----------------------------------------------------------------
+
+
+def test_backprop_by_hand_at_1_2_minus_1(student):
+    """f(x, y, z) = (x + y) * z + exp(x * z) at x = 1, y = 2, z = -1, node by node (exp(-1) = 0.3679):
+
+    node          value     d(f)/d(node)
+    f = p + r    -2.6321    1
+    p = s * z    -3         1
+    r = exp(q)    0.3679    1
+    q = x * z    -1         0.3679     r's gradient times exp(q)
+    s = x + y     3        -1          p's gradient times z
+    z            -1         3.3679     two paths: p's gradient times s, plus q's gradient times x
+    y             2        -1
+    x             1        -1.3679     two paths: s's gradient, plus q's gradient times z
+    """
+    nodes = student.engine.backprop_by_hand(1.0, 2.0, -1.0)
+    table = {
+        "f": (-2.6321, 1.0),
+        "p": (-3.0, 1.0),
+        "r": (0.3679, 1.0),
+        "q": (-1.0, 0.3679),
+        "s": (3.0, -1.0),
+        "z": (-1.0, 3.3679),
+        "y": (2.0, -1.0),
+        "x": (1.0, -1.3679),
+    }
+    for name, (value, gradient) in table.items():
+        got_value, got_gradient = nodes[name]
+        assert got_value == pytest.approx(value, abs=1e-4), f"the value of {name}"
+        assert got_gradient == pytest.approx(gradient, abs=1e-4), f"d(f)/d({name})"
 
 
 def test_a_product_sends_each_input_the_other_ones_value(student):
@@ -59,6 +92,11 @@ def test_check(case, run_case):
 
 
 # ---- Random cases of the same checks ---------------------------------------------------------------
+
+
+@needs_oracle
+def test_backprop_by_hand_at_any_point(run_case):
+    check_random_cases(run_case, 3, "step3.by-hand")
 
 
 @needs_oracle

@@ -7,7 +7,8 @@ Step 3 adds the local derivatives: every operation also stores a `_backward`
 closure. Called after `out.grad` is known, it adds `out.grad` times the local
 derivative d(out)/d(input) to each input's `grad` (the chain rule). It adds
 (`+=`) rather than assigns, because a Value used twice gets a gradient from
-each use.
+each use. Its warm-up, first: `backprop_by_hand`, the backward pass of one
+small expression, done by hand.
 
 Step 4 runs the closures in the right order: `topological_order` lists the graph
 so that every node comes after its inputs, and `backward()` walks that list
@@ -15,6 +16,32 @@ from the output back to the leaves.
 """
 
 import math
+
+# ---- Step 3's warm-up: the backward pass by hand, before any _backward ------------------------------
+
+
+def backprop_by_hand(x, y, z):
+    """f(x, y, z) = (x + y) * z + exp(x * z), node by node, by hand (with pen and paper first).
+
+    Its graph has eight nodes; the inputs come first, every node after the nodes it is made of:
+
+        x, y, z        the inputs
+        s = x + y
+        p = s * z
+        q = x * z
+        r = exp(q)
+        f = p + r      the output
+
+    Return a dict {name: (value, gradient)} for all eight names, where gradient is d(f)/d(node).
+    Write each as a formula of x, y and z with plain arithmetic and math.exp: no Value and no
+    backward(), this IS the backward pass, done by you. Start from d(f)/d(f) = 1 and work back
+    to the inputs, one local derivative at a time; x and z are each used twice.
+    At x = 1, y = 2, z = -1, `make graph` draws your numbers on the graph.
+    """
+    raise NotImplementedError("Step 3: the warm-up: for f = (x + y) * z + exp(x * z), return every node's value and d(f)/d(node), worked out by hand as formulas of x, y, z (make hint STEP=3)")
+
+
+# ---- The Value class ------------------------------------------------------------------------------------
 
 
 class Value:
@@ -83,7 +110,7 @@ class Value:
         out._backward = _backward
         return out
 
-    # ---- Reflected operations: Python calls these for `2 + x`, `2 - x`, `2 * x`, `2 / x` ----
+    # ---- Reflected operations: Python calls these for `2 + x`, `2 - x`, `2 * x`, `2 / x`, `2 ** x` ----
 
     def __radd__(self, other):  # other + self
         raise NotImplementedError('Step 2: make number + Value work (reuse __add__) (make hint STEP=2)')
@@ -96,6 +123,15 @@ class Value:
 
     def __rtruediv__(self, other):  # other / self: the plain number is the numerator
         raise NotImplementedError('Step 2: make number / Value work (mind the order of the operands) (make hint STEP=2)')
+
+    def __rpow__(self, base):  # base ** self: a plain number raised to the power of a Value
+        raise NotImplementedError('Step 2: make number ** Value work: c ** x for a number c > 0 (ValueError naming c when c <= 0), recording the graph (make hint STEP=2)')
+
+        def _backward():
+            raise NotImplementedError("Step 3: add this op's chain-rule contribution to each input's grad (use +=) in the _backward closure of Value.__rpow__ (make hint STEP=3)")
+
+        out._backward = _backward
+        return out
 
     # ---- Functions of one Value --------------------------------------------------------
 

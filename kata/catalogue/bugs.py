@@ -122,6 +122,28 @@ BUGS: dict[str, str] = {
     "dual-log-no-error": "Dual log of a number <= 0 must raise ValueError, as Value.log does",
     "dual-sigmoid-overflows": "Dual sigmoid overflows for large negative inputs: compute it the stable way",
     "dual-relu-threshold": "Dual ReLU's threshold is 0: value x and derivative x' for x > 0, else 0 and 0",
+    # ---- step 2: number ** Value ----
+    "rpow-no-error": "number ** Value with a number <= 0 on the left must raise ValueError: c ** x is "
+    "exp(x * ln c), and ln c exists only for c > 0",
+    "rpow-unnamed-error": "the ValueError of number ** Value should name the number, e.g. "
+    'ValueError(f"number ** Value needs a positive number on the left, got {base}")',
+    # ---- step 3: the closure of number ** Value, and the backward pass by hand ----
+    "rpow-power-rule": "c ** x is an exponential, not a power of x: d(c**x)/dx is c**x * ln c, not x * c**(x - 1)",
+    "rpow-x-ln-c": "d(c**x)/dx is c**x * ln c (the output times ln c), not x * ln c",
+    "rpow-log-missing": "d(c**x)/dx is c**x * ln c: the factor ln c (math.log of the plain number) is missing",
+    "rpow-log-of-exponent": "the log is the base's: d(c**x)/dx is c**x * ln c with c the plain number (the "
+    "argument of __rpow__), not the log of the exponent self.data",
+    "hand-one-path": "only one path was counted: x and z are each used twice (x in x + y and in x * z), and a node "
+    "used twice gets the SUM of the gradients that come back along both paths",
+    "hand-inner-derivative": "the inner derivative is missing: exp(x * z) changes with x at the rate "
+    "z * exp(x * z) (and with z at x * exp(x * z)): the chain rule multiplies by d(x * z)/dx = z",
+    # ---- step 5: an activation per layer ----
+    "activations-ignored": "a layer does not apply the activation named for it: MLP(nin, nouts, activations) passes "
+    "activations[i] on to layer i (the default only when activations is None), Layer passes it on to its Neurons, "
+    "and a Neuron applies the one it was given (relu, sigmoid, tanh or none), not always tanh",
+    "activation-last-layer-only": "only the last layer got its activation; the hidden layers must apply theirs "
+    "too (activations[i] is for layer i)",
+    "sigmoid-sign": "sigmoid(t) is 1 / (1 + exp(-t)): the sign of the exponent is lost (that is sigmoid(-t))",
     # ---- step 9: the cheap gradient principle ----
     "cost-counts-leaves": "the leaves were counted as operations: a leaf is an input, given, not computed",
     "cost-shared-twice": "a node that several nodes use was counted once per path to it: it is computed once "

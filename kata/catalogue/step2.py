@@ -47,6 +47,19 @@ def log_domain(args: dict, expectation: dict, got: dict) -> list[Problem]:
     return []
 
 
+@check(2, "rpow-domain", "c ** Value(x) for a number c <= 0 raises ValueError naming c")
+def rpow_domain(args: dict, expectation: dict, got: dict) -> list[Problem]:
+    expression = f"({args['base']:g}) ** Value({args['x']:g})"
+    if got.get("raises") != "ValueError":
+        raised = got.get("raises")
+        what = f"raised {raised}: {str(got.get('message', ''))[:200]}" if raised else "raised nothing"
+        return [Problem(f"{expression} {what}"), looks_like("rpow-no-error")]
+    message = got.get("message", "")
+    if not isinstance(message, str) or not any(form in message for form in expectation["names the base as one of"]):
+        return [Problem(f"the message was {message!r}"), looks_like("rpow-unnamed-error")]
+    return []
+
+
 @check(2, "stable", "tanh and sigmoid saturate at large |x| without OverflowError")
 def stable(args: dict, expectation: dict, got: dict) -> list[Problem]:
     problems = compared(expectation["expected"], got)

@@ -18,6 +18,54 @@ from kata.numbers import EXACT, close, is_real, show
 OPERANDS = ("a", "b")
 
 
+# ---- The warm-up: the backward pass of f(x, y, z) = (x + y) * z + exp(x * z), by hand -----------------
+
+BY_HAND = {  # every node, inputs first, as backprop_by_hand's docstring defines them
+    "x": "x, an input",
+    "y": "y, an input",
+    "z": "z, an input",
+    "s": "s = x + y",
+    "p": "p = s * z",
+    "q": "q = x * z",
+    "r": "r = exp(q)",
+    "f": "f = p + r, the output",
+}
+BACKWARD = ("f", "p", "r", "q", "s", "z", "y", "x")  # the order a backward pass finds their gradients
+
+
+@check(3, "by-hand", "the warm-up: backprop_by_hand gives every node's value and d(f)/d(node), by hand")
+def by_hand(args: dict, expectation: dict, got: dict) -> list[Problem]:
+    nodes = got.get("nodes")
+    if not isinstance(nodes, dict):
+        returned = show(got.get("result"))
+        return [Problem(f"backprop_by_hand must return a dict {{name: (value, gradient)}}, got {returned}")]
+    missing = [name for name in BY_HAND if nodes.get(name) == "missing"]
+    if missing:
+        return [Problem(f"the dict has no {', '.join(missing)}: give all eight nodes, {', '.join(BY_HAND)}")]
+    for name in BY_HAND:
+        if not isinstance(nodes.get(name), list):
+            return [Problem(f"{name}: expected a pair (value, gradient), got {show(nodes.get(name))}")]
+    at = f"at x = {show(float(args['x']))}, y = {show(float(args['y']))}, z = {show(float(args['z']))}"
+    expected = expectation["expected"]
+    for name in BY_HAND:  # values first, inputs first
+        want, value = expected[name][0], nodes[name][0]
+        if not close(want, value, EXACT):
+            return [Problem(f"the value of {BY_HAND[name]} is off {at}: expected {show(want)}, got {show(value)}")]
+    for name in BACKWARD:  # then the gradients, in the order the backward pass finds them
+        want, grad = expected[name][1], nodes[name][1]
+        if close(want, grad, EXACT):
+            continue
+        problems = [Problem(f"d(f)/d({name}) is off ({BY_HAND[name]}) {at}: expected {show(want)}, got {show(grad)}")]
+        for bug, value in expectation["alternatives"].get(name, []):
+            if close(value, grad, EXACT):
+                return [*problems, looks_like(bug, f"at {name}")]
+        return problems
+    return []
+
+
+# ---- The closures -------------------------------------------------------------------------------------------
+
+
 def _blocked_by_step2(expectation: dict, got: dict) -> list[Problem]:
     if not got.get("built"):
         return [blocked(2, f"the op could not be built with your step 2 code ({got.get('why', '?')})")]
@@ -148,6 +196,8 @@ def graph_closures(args: dict, expectation: dict, got: dict) -> list[Problem]:
     spec = args["spec"]
     if not _same_data(expectation, got.get("data", [])):
         return [blocked(2, "the graph's forward values differ from the reference's (see step 2)")]
+    if expectation.get("off scale"):
+        return [blocked(2, "your step 2 code carried this graph's values far from the reference's (see step 2)")]
     first = len(spec["leaves"])
     label = names(spec)
     truth = expectation.get("truth")

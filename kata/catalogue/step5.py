@@ -98,6 +98,16 @@ def mlp_forward(args: dict, expectation: dict, got: dict) -> list[Problem]:
     return problems
 
 
+@check(
+    5,
+    "mlp-activations",
+    "MLP(nin, nouts, activations) applies activations[i] (tanh, relu, sigmoid or linear) in layer i",
+    uses=(2,),
+)
+def mlp_activations(args: dict, expectation: dict, got: dict) -> list[Problem]:
+    return against(expectation, got)
+
+
 @check(5, "zero-grad", "zero_grad() sets the grad of every parameter back to 0.0")
 def zero_grad(args: dict, expectation: dict, got: dict) -> list[Problem]:
     problems = against(expectation, got)

@@ -77,12 +77,14 @@ FORMS: dict[str, Form] = {
         Form("rsub", 1, "{c} - {0}", "__rsub__", lambda a, c: c - a[0]),
         Form("rmul", 1, "{c} * {0}", "__rmul__", lambda a, c: c * a[0]),
         Form("rdiv", 1, "{c} / {0}", "__rtruediv__", lambda a, c: c / a[0]),
+        Form("rpow", 1, "{c} ** {0}", "__rpow__", lambda a, c: c ** a[0]),
     ]
 }
 
 # The forms whose backward closures step 3 owns: one Value method each, Value operands only. (The
-# plain-number and reflected forms are step 2's: they reach these closures through coercion.)
-CLOSURE_FORMS = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "tanh", "relu", "sigmoid")
+# plain-number and reflected forms are step 2's: they reach these closures through coercion; except
+# number ** Value, which no other op can make, so __rpow__ has a closure of its own.)
+CLOSURE_FORMS = ("add", "sub", "mul", "div", "neg", "pow", "exp", "log", "tanh", "relu", "sigmoid", "rpow")
 
 
 def build_with_ops(spec: dict, Value: Any, leaves: list[Any] | None = None) -> list[Any]:

@@ -3,11 +3,11 @@
 Steps 5-7 (the network, the training loop, the optimisers) use an engine, but a bug in the
 student's engine (steps 2-4) must not cost points there. So in the grader those steps run on this
 engine instead: it has the student-facing API of `Value` (data, grad, _prev, _op, label, the
-operators, exp, log, tanh, relu, sigmoid, backward), and it computes nothing itself. Every operation
-only records a new node; when a number is needed (reading `.data` of a result, or `backward()`),
-the nodes recorded so far are sent to an evaluator, which answers with the numbers. In the grader
-the evaluator is the grading parent, over the child's channel; nothing here can compute a value,
-a derivative or an order.
+operators, number ** Value, exp, log, tanh, relu, sigmoid, backward), and it computes nothing
+itself. Every operation only records a new node; when a number is needed (reading `.data` of a
+result, or `backward()`), the nodes recorded so far are sent to an evaluator, which answers with
+the numbers. In the grader the evaluator is the grading parent, over the child's channel; nothing
+here can compute a value, a derivative or an order.
 
 A node's data is fixed when it is made, as in an eager engine: each leaf value is a version, and
 setting `.data` (an optimiser step) makes a new version, so results made earlier keep the values
@@ -234,6 +234,13 @@ def make_engine(evaluator: Evaluator, name: str = "micrograd.engine") -> types.M
             if _type(exponent) not in _NUMBERS:
                 raise TypeError(f"Value ** exponent needs an int or float exponent, got {_type(exponent).__name__}")
             return self._made("pow", (self,), _float(exponent))  # type: ignore[arg-type]
+
+        def __rpow__(self, base: object) -> Any:
+            if _type(base) not in _NUMBERS:
+                return NotImplemented
+            if base <= 0:  # type: ignore[operator]
+                raise ValueError(f"number ** Value needs a positive number on the left, got {base!r}")
+            return self._made("rpow", (self,), _float(base))  # type: ignore[arg-type]
 
         def __neg__(self) -> Value:
             return self._made("neg", (self,))

@@ -18,7 +18,8 @@ from typing import Any
 
 from kata.oracle.ops import forward, partials
 
-OPS = frozenset({"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "tanh", "relu", "sigmoid"})
+OPS = frozenset({"add", "sub", "mul", "div", "neg", "pow", "exp", "log", "tanh", "relu", "sigmoid", "rpow"})
+CONSTANT = frozenset({"pow", "rpow"})  # the ops with a plain number: the exponent, or the base
 ARITY = {"add": 2, "sub": 2, "mul": 2, "div": 2}
 MAX_VERSIONS = 2_000_000
 MAX_OBJECTS = 500_000
@@ -96,7 +97,7 @@ class Evaluation:
             op, const, kids = entry[1], entry[2], [self._vid(k) for k in entry[3]]
             if len(kids) != ARITY.get(op, 1):
                 raise Refused(f"{op} takes {ARITY.get(op, 1)} input(s)")
-            if op == "pow":
+            if op in CONSTANT:
                 const = _number(const)
             elif const is not None:
                 raise Refused(f"{op} takes no constant")
@@ -173,7 +174,7 @@ class Evaluation:
                 scale, *added = rows[i][5]
                 local = tuple(a / scale for a in added)
             else:
-                const = _number(rows[i][5]) if op == "pow" else None
+                const = _number(rows[i][5]) if op in CONSTANT else None
                 try:
                     local = partials(op, [data[k] for k in kids], data[i], const)  # type: ignore[misc]
                 except (ArithmeticError, ValueError):

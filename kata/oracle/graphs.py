@@ -84,7 +84,7 @@ def _fresh_leaf(name: str, constraint: Any, choose: Chooser) -> float:
             constraint
         ]
         return sign * number_between(choose, low, high)
-    if name in ("log", "pow"):
+    if name in ("log", "pow", "rpow"):
         return number_between(choose, 0.4, 2.0)
     return choose.pick([-1, 1]) * number_between(choose, 0.4, 2.0)
 
@@ -230,6 +230,8 @@ def op_inputs(choose: Chooser, name: str, constraint: Any = None) -> dict:
             inputs = [_fresh_leaf(name, constraint, choose)]
         elif name == "log":
             inputs = [number_between(choose, 0.3, 2.5)]
+        elif name == "rpow":
+            inputs = [number_between(choose, 0.2, 2.0)]
         else:
             inputs = [number_between(choose, -2.0, 2.0, avoid_below=0.2) for _ in range(arity)]
         const = _const(name, constraint, choose)

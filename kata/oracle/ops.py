@@ -36,6 +36,16 @@ PLAIN = (0.5, 2.0, -1.5, 3.0)
 EXPONENT_CLASSES = ((2, 3), (-1, -2), (0.5, 1.5))  # positive integers, negative integers, fractions
 
 
+# the bases of number ** Value: never e, where ln c = 1 and a closure that forgets ln c would look right
+RPOW_BASES = (0.5, 1.5, 2.0, 3.0)
+
+
+def _rpow_valid(x: Floats, c: float) -> bool:
+    # a positive exponent, so that the classic wrong answers (x ** c for c ** x, the log of the exponent)
+    # are real numbers that the judges can name
+    return c > 0 and x[0] >= 0.2
+
+
 def _pow_valid(x: Floats, c: float) -> bool:
     if c != int(c) and x[0] < 0.3:
         return False
@@ -149,6 +159,20 @@ FORMULAS: dict[str, Formula] = {
         consts=PLAIN,
         valid=lambda x, c: abs(x[0]) >= 0.3,
         wrong_forward={"operands-swapped": lambda x, c: x[0] / c},
+    ),
+    "rpow": Formula(
+        lambda x, c: c ** x[0],
+        lambda x, y, c: (y * math.log(c),),
+        consts=RPOW_BASES,
+        valid=_rpow_valid,
+        from_output=True,
+        wrong_partials={
+            "rpow-power-rule": lambda x, y, c: (x[0] * c ** (x[0] - 1),),
+            "rpow-x-ln-c": lambda x, y, c: (x[0] * math.log(c),),
+            "rpow-log-missing": lambda x, y, c: (y,),
+            "rpow-log-of-exponent": lambda x, y, c: (y * math.log(x[0]),),
+        },
+        wrong_forward={"operands-swapped": lambda x, c: x[0] ** c},
     ),
 }
 

@@ -53,9 +53,17 @@ def expect_pow_type(args: dict, observation: dict) -> dict:
 
 
 def expect_log(args: dict, observation: dict) -> dict:
-    x = float(args["x"])
-    forms = sorted({repr(x), str(x), f"{x:g}", str(int(x)) if x.is_integer() else repr(x)})
-    return {"expected": {"raises": "ValueError"}, "names the value as one of": forms}
+    return {"expected": {"raises": "ValueError"}, "names the value as one of": _forms(float(args["x"]))}
+
+
+def expect_rpow_domain(args: dict, observation: dict) -> dict:
+    base = float(args["base"])
+    return {"expected": {"raises": "ValueError"}, "names the base as one of": _forms(base)}
+
+
+def _forms(x: float) -> list[str]:
+    """How a message may write the number x."""
+    return sorted({repr(x), str(x), f"{x:g}", str(int(x)) if x.is_integer() else repr(x)})
 
 
 def expect_stable(args: dict, observation: dict) -> dict:
@@ -81,6 +89,7 @@ EXPECT = {
     "step2.op-forward": expect_op,
     "step2.pow-exponent-type": expect_pow_type,
     "step2.log-domain": expect_log,
+    "step2.rpow-domain": expect_rpow_domain,
     "step2.stable": expect_stable,
     "step2.graph-forward": expect_graph,
 }
@@ -103,6 +112,9 @@ def cases(choose: Chooser) -> list[Case]:
     made.append(Case("step2.pow-exponent-type", {"x": x, "n": 2}, f"{x} ** Value(2), ** Fraction(1, 2), ** '2'"))
     for x in (0.0, number_between(choose, -3.0, -0.5)):
         made.append(Case("step2.log-domain", {"x": x}, f"x = {x}"))
+    for base in (0.0, -float(choose.integer(1, 4))):
+        x = float(choose.integer(1, 3)) if base else number_between(choose, 0.5, 2.5)
+        made.append(Case("step2.rpow-domain", {"base": base, "x": x}, f"({base:g}) ** Value({x:g})"))
     big = float(choose.integer(800, 1200))
     made.append(Case("step2.stable", {"big": big}, f"big = {big:g}"))
     for i in range(GRAPHS):

@@ -8,6 +8,7 @@ import math
 from kata.catalogue.core import Case
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.distinct import clear
+from kata.oracle.ops import sigmoid
 
 
 def plain_forward(x: list[float], weights: list[dict], sizes: list[int], tanh_last: bool, bias: bool, tanh_hidden=True):
@@ -23,6 +24,58 @@ def plain_forward(x: list[float], weights: list[dict], sizes: list[int], tanh_la
             outs.append(math.tanh(total) if squash else total)
         x = outs
     return x
+
+
+SQUASH = {"tanh": math.tanh, "relu": lambda t: t if t > 0 else 0.0, "sigmoid": sigmoid, "linear": lambda t: t}
+
+
+def forward_with(
+    x: list[float], weights: list[dict], sizes: list[int], activations: list[str], bias: bool = True, squash=SQUASH
+) -> list[float]:
+    """The output of a network whose layer i applies squash[activations[i]] (plain floats)."""
+    weights_left = iter(weights)
+    for nout, name in zip(sizes[1:], activations):
+        outs = []
+        for _ in range(nout):
+            neuron = next(weights_left)
+            total = sum(w * xi for w, xi in zip(neuron["w"], x)) + (neuron["b"] if bias else 0.0)
+            outs.append(squash[name](total))
+        x = outs
+    return x
+
+
+def default_activations(layers: int) -> list[str]:
+    return ["tanh"] * (layers - 1) + ["linear"]
+
+
+def _activations_expectation(args: dict) -> dict:
+    """MLP(nin, nouts, activations): the right output, and what the classic mistakes give instead."""
+    x, weights, activations = args["x"], args["weights"], args["activations"]
+    sizes = [len(x), *args["nouts"]]
+    right = forward_with(x, weights, sizes, activations)
+    tanh_for_all = {**SQUASH, "relu": math.tanh, "sigmoid": math.tanh}  # a Neuron that knows only tanh
+    mistakes = [
+        ("activations-ignored", forward_with(x, weights, sizes, default_activations(len(activations)))),
+        ("activations-ignored", forward_with(x, weights, sizes, activations, squash=tanh_for_all)),
+        (
+            "activation-last-layer-only",
+            forward_with(x, weights, sizes, ["linear"] * (len(activations) - 1) + activations[-1:]),
+        ),
+        ("bias-not-summed", forward_with(x, weights, sizes, activations, bias=False)),
+    ]
+    if "sigmoid" in activations:  # 1 / (1 + exp(t)): the sign of the exponent lost
+        wrong = {**SQUASH, "sigmoid": lambda t: sigmoid(-t)}
+        mistakes.append(("sigmoid-sign", forward_with(x, weights, sizes, activations, squash=wrong)))
+    if "tanh" in activations:
+        wrong = {**SQUASH, "tanh": SQUASH["linear"]}
+        mistakes.append(("tanh-missing", forward_with(x, weights, sizes, activations, squash=wrong)))
+    if "linear" in activations:
+        wrong = {**SQUASH, "linear": math.tanh}
+        mistakes.append(("tanh-when-linear", forward_with(x, weights, sizes, activations, squash=wrong)))
+    alternatives = [[bug, {"output": _shape(v)}] for bug, v in mistakes]
+    if len(right) == 1:
+        alternatives.append(["layer-always-list", {"output": right}])
+    return {"expected": {"output": _shape(right)}, "alternatives": alternatives}
 
 
 def _shape(values: list[float]) -> object:
@@ -106,6 +159,10 @@ def expect_structure(args: dict, observation: dict) -> dict:
     }
 
 
+def expect_activations(args: dict, observation: dict) -> dict:
+    return _activations_expectation(args)
+
+
 def expect_zero_grad(args: dict, observation: dict) -> dict:
     return {"expected": {"Neuron": [0.0] * 4, "Layer": [0.0] * 8, "MLP": [0.0] * 13}}
 
@@ -117,6 +174,7 @@ EXPECT = {
     "step5.layer-forward": expect_forward,
     "step5.mlp-structure": expect_structure,
     "step5.mlp-forward": expect_forward,
+    "step5.mlp-activations": expect_activations,
     "step5.zero-grad": expect_zero_grad,
 }
 
@@ -135,10 +193,10 @@ def _distinct(expectation: dict) -> bool:
     return clear(expectation["expected"], expectation["alternatives"])
 
 
-def _forward_case(choose: Chooser, make) -> dict:
+def _forward_case(choose: Chooser, make, expectation=_forward_expectation) -> dict:
     for _ in range(200):
         args = make()
-        if _distinct(_forward_expectation(args)):
+        if _distinct(expectation(args)):
             return args
     raise RuntimeError("no distinguishable weights")
 
@@ -190,5 +248,21 @@ def cases(choose: Chooser) -> list[Case]:
 
         args = _forward_case(choose, mlp)
         made.append(Case("step5.mlp-forward", args, f"MLP({len(args['x'])}, {args['nouts']}) {i + 1}"))
+    # every activation in a hidden layer and in the last one, across the three cases
+    for activations in (["relu", "sigmoid", "linear"], ["sigmoid", "tanh", "sigmoid"], ["tanh", "relu", "tanh"]):
+
+        def activated(activations=activations) -> dict:
+            nin = choose.integer(2, 3)
+            nouts = [choose.integer(2, 4), choose.integer(2, 3), 1]
+            return {
+                "x": [number_between(choose, -2, 2, 0.2) for _ in range(nin)],
+                "nouts": nouts,
+                "activations": activations,
+                "weights": random_weights(choose, [nin, *nouts]),
+            }
+
+        args = _forward_case(choose, activated, _activations_expectation)
+        label = f"MLP({len(args['x'])}, {args['nouts']}, {args['activations']})"
+        made.append(Case("step5.mlp-activations", args, label))
     made.append(Case("step5.zero-grad", {"grad": number_between(choose, 0.5, 2.0)}, "Neuron, Layer and MLP"))
     return made

@@ -12,6 +12,8 @@ from kata.oracle.graphs import evaluate, gradients, op_cases, op_label, random_g
 from kata.oracle.ops import forward, partials
 
 GRAPHS = 3
+# the op forms of Dual numbers: every form of the Value graph except number ** Value (Dual has no __rpow__)
+DUAL_FORMS = [name for name in FORMS if name != "rpow"]
 
 
 def expect_op(args: dict, observation: dict) -> dict:
@@ -131,7 +133,7 @@ EXPECT = {
 
 def graph_case(choose: Chooser, title: str = "a random graph") -> Case:
     for _ in attempts():
-        spec = random_graph(choose, list(FORMS))
+        spec = random_graph(choose, DUAL_FORMS)
         if dual_visible(spec):
             return Case("step8.graph", {"spec": spec}, f"{title}, {len(spec['nodes'])} ops")
 
@@ -141,7 +143,7 @@ RANDOM = {"step8.graph": graph_case}
 
 def cases(choose: Chooser) -> list[Case]:
     made = []
-    for args in op_cases(choose, list(FORMS)):
+    for args in op_cases(choose, DUAL_FORMS):
         while True:
             args["seeds"] = [number_between(choose, -2, 2, 0.3) for _ in args["inputs"]]
             expected = expect_op(args, {})

@@ -7,7 +7,8 @@ Step 3 adds the local derivatives: every operation also stores a `_backward`
 closure. Called after `out.grad` is known, it adds `out.grad` times the local
 derivative d(out)/d(input) to each input's `grad` (the chain rule). It adds
 (`+=`) rather than assigns, because a Value used twice gets a gradient from
-each use.
+each use. Its warm-up, first: `backprop_by_hand`, the backward pass of one
+small expression, done by hand.
 
 Step 4 runs the closures in the right order: `topological_order` lists the graph
 so that every node comes after its inputs, and `backward()` walks that list
@@ -15,6 +16,58 @@ from the output back to the leaves.
 """
 
 import math
+
+# ---- Step 3's warm-up: the backward pass by hand, before any _backward ------------------------------
+
+
+def backprop_by_hand(x, y, z):
+    """f(x, y, z) = (x + y) * z + exp(x * z), node by node, by hand (with pen and paper first).
+
+    Its graph has eight nodes; the inputs come first, every node after the nodes it is made of:
+
+        x, y, z        the inputs
+        s = x + y
+        p = s * z
+        q = x * z
+        r = exp(q)
+        f = p + r      the output
+
+    Return a dict {name: (value, gradient)} for all eight names, where gradient is d(f)/d(node).
+    Write each as a formula of x, y and z with plain arithmetic and math.exp: no Value and no
+    backward(), this IS the backward pass, done by you. Start from d(f)/d(f) = 1 and work back
+    to the inputs, one local derivative at a time; x and z are each used twice.
+    At x = 1, y = 2, z = -1, `make graph` draws your numbers on the graph.
+    """
+    ### BEGIN SOLUTION
+    # forward: every node's value, inputs first
+    s = x + y
+    p = s * z
+    q = x * z
+    r = math.exp(q)
+    f = p + r
+    # backward: d(f)/d(node), output first; each node adds up what its consumers send back
+    grad_f = 1.0
+    grad_p = grad_f * 1.0  # f = p + r
+    grad_r = grad_f * 1.0
+    grad_q = grad_r * r  # r = exp(q): d(r)/d(q) = exp(q), which is r
+    grad_s = grad_p * z  # p = s * z
+    grad_y = grad_s * 1.0  # s = x + y
+    grad_x = grad_s * 1.0 + grad_q * z  # two paths: through s = x + y and through q = x * z
+    grad_z = grad_p * s + grad_q * x  # two paths: through p = s * z and through q = x * z
+    return {
+        "x": (x, grad_x),
+        "y": (y, grad_y),
+        "z": (z, grad_z),
+        "s": (s, grad_s),
+        "p": (p, grad_p),
+        "q": (q, grad_q),
+        "r": (r, grad_r),
+        "f": (f, grad_f),
+    }
+    ### END SOLUTION
+
+
+# ---- The Value class ------------------------------------------------------------------------------------
 
 
 class Value:
@@ -130,7 +183,7 @@ class Value:
         out._backward = _backward
         return out
 
-    # ---- Reflected operations: Python calls these for `2 + x`, `2 - x`, `2 * x`, `2 / x` ----
+    # ---- Reflected operations: Python calls these for `2 + x`, `2 - x`, `2 * x`, `2 / x`, `2 ** x` ----
 
     def __radd__(self, other):  # other + self
         ### BEGIN SOLUTION
@@ -151,6 +204,27 @@ class Value:
         ### BEGIN SOLUTION
         return Value(other) / self
         ### END SOLUTION
+
+    def __rpow__(self, base):  # base ** self: a plain number raised to the power of a Value
+        ### BEGIN SOLUTION
+        if not isinstance(base, (int, float)):
+            return NotImplemented  # Python then raises its own TypeError
+        if base <= 0:
+            raise ValueError(
+                f"number ** Value needs a positive number on the left, got {base}: c ** x is exp(x * ln c), "
+                "and ln c exists only for c > 0. Use a positive base."
+            )
+        out = Value(base**self.data, (self,), f"{base}**")
+        ### END SOLUTION
+
+        def _backward():
+            ### BEGIN SOLUTION
+            # d(c**x)/dx = c**x * ln c, and c**x is the output
+            self.grad += out.data * math.log(base) * out.grad
+            ### END SOLUTION
+
+        out._backward = _backward
+        return out
 
     # ---- Functions of one Value --------------------------------------------------------
 

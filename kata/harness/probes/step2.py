@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kata.harness.build import FORMS, build_with_ops, reachable_between
-from kata.harness.observe import number, safe_repr
+from kata.harness.observe import STUB_PATTERN, number, safe_repr
 
 _type = type
 _str = str
@@ -86,6 +86,18 @@ def log_domain(mg, args: dict) -> dict:
     return {"raises": None, "message": ""}
 
 
+def rpow_domain(mg, args: dict) -> dict:
+    """base ** Value(x) for a base <= 0: which exception it raised (any, so that a TypeError from a complex
+    number is reported as data), and its message."""
+    try:
+        args["base"] ** mg.Value(args["x"])
+    except Exception as error:
+        if _type(error) is NotImplementedError and STUB_PATTERN.match(_str(error)) is not None:
+            raise  # a stub: not written yet
+        return {"raises": _type(error).__name__, "message": safe_repr(_str(error), 300)}
+    return {"raises": None, "message": ""}
+
+
 def stable(mg, args: dict) -> dict:
     big = args["big"]
     report = {}
@@ -109,6 +121,7 @@ PROBES = {
     "step2.op-forward": op_forward,
     "step2.pow-exponent-type": pow_exponent_type,
     "step2.log-domain": log_domain,
+    "step2.rpow-domain": rpow_domain,
     "step2.stable": stable,
     "step2.graph-forward": graph_forward,
 }

@@ -130,7 +130,30 @@ def graph_closures(mg, args: dict) -> dict:
     return {"built": True, "data": [number(n.data) for n in nodes], "ops": ops}
 
 
+# the nodes of the warm-up's expression, f(x, y, z) = (x + y) * z + exp(x * z), as its docstring names them
+BY_HAND_NODES = ("x", "y", "z", "s", "p", "q", "r", "f")
+
+
+def by_hand(mg, args: dict) -> dict:
+    """What backprop_by_hand(x, y, z) returned for every node: [value, gradient], or what it was instead."""
+    got = mg.engine.backprop_by_hand(args["x"], args["y"], args["z"])
+    if _type(got) is not dict:
+        return {"result": {"not_a_number": _type(got).__name__, "repr": safe_repr(got)}}
+    nodes: dict = {}
+    for name in BY_HAND_NODES:
+        if name not in got:
+            nodes[name] = "missing"
+            continue
+        pair = got[name]
+        if _type(pair) in (tuple, list) and _len(pair) == 2:
+            nodes[name] = [number(pair[0]), number(pair[1])]
+        else:
+            nodes[name] = {"not_a_number": _type(pair).__name__, "repr": safe_repr(pair)}
+    return {"nodes": nodes}
+
+
 PROBES = {
+    "step3.by-hand": by_hand,
     "step3.op-backward": op_backward,
     "step3.accumulate": op_backward,
     "step3.graph-closures": graph_closures,

@@ -126,6 +126,13 @@ def mlp_forward(mg, args: dict) -> dict:
     }
 
 
+def mlp_activations(mg, args: dict) -> dict:
+    """MLP(nin, nouts, activations) with injected weights: its output, and each neuron's activation as named."""
+    model = mg.nn.MLP(_len(args["x"]), args["nouts"], args["activations"])
+    inject(model, args["weights"])
+    return {"output": output(model(_inputs(mg, args)), mg.Value)}
+
+
 def zero_grad(mg, args: dict) -> dict:
     report = {}
     for kind, model in (("Neuron", mg.nn.Neuron(3)), ("Layer", mg.nn.Layer(3, 2)), ("MLP", mg.nn.MLP(2, [3, 1]))):
@@ -148,5 +155,6 @@ PROBES = {
     "step5.layer-forward": layer_forward,
     "step5.mlp-structure": mlp_structure,
     "step5.mlp-forward": mlp_forward,
+    "step5.mlp-activations": mlp_activations,
     "step5.zero-grad": zero_grad,
 }
