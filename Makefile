@@ -32,7 +32,8 @@ help:  ## list the commands
 	@echo "                          make hint STEP=3 for step 3)"
 	@echo "  make shell              a Python prompt with your micrograd imported; draw(value) draws its graph"
 	@echo "  make reset STEP=3       put step 3's stubs back (your file is backed up first)"
-	@echo "  make graph, make demo   pictures: your Value graph; XOR, moons and sine trained by your engine"
+	@echo "  make graph              pictures: step 3's warm-up with your numbers; a Value graph by your engine"
+	@echo "  make demo               XOR, moons and sine trained by your engine; depths compared on XOR and moons"
 ifneq ($(wildcard solutions/micrograd/engine.py),)
 	@echo "  make test-step3 IMPL=solutions   run a step against the reference instead"
 endif
@@ -118,11 +119,11 @@ compare: | $(VENV)/bin/python  ## the reference's annotated code of a step you p
 
 # The pictures need matplotlib and graphviz (installed on first use), but only once the engine can
 # do it: first a check that needs neither, so a student who is not there yet waits for nothing.
-graph: | $(VENV)/bin/python  ## draw an example Value graph with your engine (build/graph.svg)
+graph: | $(VENV)/bin/python  ## draw step 3's warm-up with your numbers and a Value graph with your engine (build/)
 	@if $(PY) -m kata graph --impl $(IMPL) --check; then \
 	  $(MAKE) --no-print-directory $(PLOTS_READY) && $(PY) -m kata graph --impl $(IMPL); fi
 
-demo: | $(VENV)/bin/python  ## train XOR, two moons and a sine fit with your engine; plots in build/demo/
+demo: | $(VENV)/bin/python  ## train XOR, two moons, a sine fit and three depths with your engine; plots in build/demo/
 	@if $(PY) -m kata demo --impl $(IMPL) --check; then \
 	  $(MAKE) --no-print-directory $(PLOTS_READY) && $(PY) -m kata demo --impl $(IMPL); fi
 
