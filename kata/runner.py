@@ -33,7 +33,6 @@ from kata.paths import PACKAGE, ROOT, implementation_dir
 STARTUP_MARGIN = 15.0  # seconds for the interpreter, pytest and collection, on a slow laptop
 RESUMES = 3  # after a hang, the tests not yet run get this many fresh children at most
 STATE = Path(os.environ.get("KATA_STATE") or ROOT / ".kata")  # the local state: last verdicts, examples, hints
-SHRINK_SHARE = 0.2  # of a step's budget: what Hypothesis may spend shrinking one failing example
 
 
 @dataclass
@@ -113,13 +112,12 @@ def pytest_command(paths: list[str], impl: str, report: Path, budget: float, ext
     ]
 
 
-def child_environment(steps: list[Step], env: dict[str, str] | None = None) -> dict[str, str]:
-    """The child's environment: the student profile of Hypothesis, its files under .kata/, and the
-    shrinker's share of the budget (the caller's env wins: make check and CI choose `grade`)."""
+def child_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The child's environment: the student profile of Hypothesis and its files under .kata/ (the
+    caller's env wins: make check and CI choose `grade`)."""
     child = {**os.environ, **(env or {})}
     child.setdefault("KATA_HYPOTHESIS", "student")
     child.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(STATE / "hypothesis"))
-    child.setdefault("KATA_SHRINK_SECONDS", f"{SHRINK_SHARE * min(s.budget for s in steps):g}")
     return child
 
 
@@ -149,7 +147,7 @@ def run_steps(
     results = [StepResult(step) for step in steps]
     budget = max(step.budget for step in steps)
     outer = sum(step.budget for step in steps) + STARTUP_MARGIN
-    child_env = child_environment(steps, env)
+    child_env = child_environment(env)
     echo = None if capture else (out or sys.stdout)
     color = ["--color=yes"] if echo is not None and _is_terminal(echo) else []
     started = time.perf_counter()

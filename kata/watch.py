@@ -56,7 +56,7 @@ class Watch:
         self.manifest, self.impl, self.out, self.clear, self.interval = manifest, impl, out, clear, interval
         self.folder = implementation_dir(impl) / PACKAGE
         self.steps = list(manifest.steps)
-        self.env = child_environment(self.steps)
+        self.env = child_environment()
         self.current_launcher, self.earlier_launcher = Launcher(), Launcher()
         self.current_launcher.prepare(self.env)  # the other one starts once the first result is shown
         self.color = ["--color=yes"] if _is_terminal(out) else []

@@ -9,11 +9,10 @@ Profiles (choose with KATA_HYPOTHESIS=student|grade|dev):
     grade    derandomized: the same examples on every run, no database, no deadline (make check,
              the zoo, GitHub Classroom)
     dev      random examples on every run, to find what the fixed cases miss (a plain `pytest`)
-    quick    like grade, 5 examples and no shrinking: for proofs that need verdicts, not minimal examples
-             (the bug zoo's own-step runs)
-Every profile has no deadline (a busy machine must not fail a check) and a bounded shrink: at most
-MAX_SHRINKS shrinks, for at most KATA_SHRINK_SECONDS (the runner gives it a share of the step's
-budget), so a failing example is reported while it is still being simplified rather than never.
+    quick    like grade, 5 examples: for proofs that need verdicts quickly (the bug zoo's own-step runs)
+Every profile has no deadline (a busy machine must not fail a check) and no shrink phase: a random
+case is drawn whole from a seed (tests/random_cases.py), so a smaller seed is not a smaller case, and a
+failure is reported as drawn, at once.
 Hypothesis would load its own "ci" profile whenever a CI variable is set; loading ours
 explicitly keeps local and CI runs the same.
 """
@@ -23,22 +22,19 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
-from hypothesis.internal.conjecture import engine as _engine
 
-MAX_SHRINKS = 100
 EXAMPLES = Path(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY", ".kata/hypothesis")) / "examples"
+NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 
-# Hypothesis documents both limits as settable; its defaults are 500 shrinks and 300 s.
-_engine.MAX_SHRINKS = MAX_SHRINKS
-_engine.MAX_SHRINKING_SECONDS = float(os.environ.get("KATA_SHRINK_SECONDS", "2"))
-
-settings.register_profile("dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "dev", max_examples=25, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile(
     "student",
     max_examples=25,
     deadline=None,
     database=DirectoryBasedExampleDatabase(str(EXAMPLES)),
-    phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+    phases=NO_SHRINK,
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -48,6 +44,7 @@ settings.register_profile(
     deadline=None,
     derandomize=True,
     database=None,
+    phases=NO_SHRINK,
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
@@ -57,7 +54,7 @@ settings.register_profile(
     deadline=None,
     derandomize=True,
     database=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    phases=NO_SHRINK,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("KATA_HYPOTHESIS", "dev"))
