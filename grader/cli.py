@@ -202,7 +202,7 @@ def class_entries(sources: list[Path]) -> list[Path]:
     than one submission (grader/submissions.py, class_folder), each one's entries; otherwise the paths as
     given (a student's folder with two copies of the package among other students' stays one submission,
     and its feedback names both)."""
-    from grader.submissions import class_folder
+    from grader.submissions import class_folder, holds_submission
 
     found = [class_folder(source) for source in sources]
     if not all(entries is not None for entries in found):
@@ -211,17 +211,16 @@ def class_entries(sources: list[Path]) -> list[Path]:
     for source, entries in zip(sources, found):
         assert entries is not None
         kept, skipped = entries
-        shown = inert.terminal(str(source).rstrip("/") or "/")
+        typed = str(source).rstrip("/") or "/"
+        shown = inert.terminal(typed)
+        holding = sum(1 for path in kept if holds_submission(path))
+        skipped_text = ", ".join(inert.terminal(p.name) for p in skipped)
         print(
-            f"note: {shown} is a folder of {len(kept)} submissions, not one (several of its entries hold a package, "
-            f"it has none of its own): grading each entry as its own submission, as `{PROG} grade "
-            f"{shlex.quote(str(source).rstrip('/'))}/*` would"
-            + (
-                f"; skipped {', '.join(inert.terminal(p.name) for p in skipped)} (not a folder or an archive)"
-                if skipped
-                else ""
-            )
-            + ". To grade it as one submission, give the folder of its package.",
+            f"note: {shown} holds a class, not one submission ({holding} of its entries hold a package; it has "
+            f"none of its own): grading each of its {len(kept)} folders and archives as its own submission, as "
+            f"`{PROG} grade {shlex.quote(typed)}/*` would."
+            + (f" Skipped: {skipped_text} (not a folder or an archive)." if skipped else "")
+            + f" To grade {shown} as one submission, give the folder of its package.",
             file=sys.stderr,
         )
         expanded += kept
@@ -405,8 +404,8 @@ def resolve(argv: list[str]) -> list[str] | str:
         if os.path.lexists(first) and "--" not in argv:
             return (
                 f"{first} is a command and also names a file or folder here, so nothing was done. To run the "
-                f"command, write {PROG} {first} ... in another folder, or put -- before its paths; to grade "
-                f"{first} as a submission, write {PROG} grade -- {first} ... (or ./{first})"
+                f"command, put its options first and -- before its paths ({PROG} {first} [OPTIONS] -- PATH ...); "
+                f"to grade {first} as a submission, write {PROG} grade [OPTIONS] -- {first} ... (or ./{first})"
             )
         return argv
     if first.startswith("-") or os.path.lexists(first):

@@ -47,6 +47,7 @@ __all__ = [  # Rejected, Stopped and the caps are re-exported from grader.archiv
     "display_name",
     "find_packages",
     "fingerprint",
+    "holds_submission",
     "layout_step",
     "no_package",
     "package_from_notebook",
@@ -313,7 +314,7 @@ def choose_package(root: Path, notes: list[str]) -> Path | None:
 NOT_SUBMISSIONS = SKIPPED_DIRS | {"__MACOSX"}  # entries of a class folder that are never a student's
 
 
-def _holds_submission(entry: Path) -> bool:
+def holds_submission(entry: Path) -> bool:
     """Whether an entry of a folder is a submission by itself: an archive, or a folder (never through a link)
     that holds a package or the package's loose module files."""
     if entry.is_symlink():
@@ -337,7 +338,7 @@ def class_folder(folder: Path) -> tuple[list[Path], list[Path]] | None:
     """(the submissions, the entries skipped) when `folder` holds a class rather than one submission, else None.
 
     A class folder is a real folder (not a link) with no package of its own (_has_own_package) of which at
-    least two entries are each a submission (_holds_submission). Its submissions are then its folders, links
+    least two entries are each a submission (holds_submission). Its submissions are then its folders, links
     and archives, each one exactly as `folder/*` would give it, those without a package included (their
     gradebook rows say what they hold); skipped: hidden entries, tool folders (.git, __MACOSX, ...) and
     files that are not archives (a roster, a README)."""
@@ -357,7 +358,7 @@ def class_folder(folder: Path) -> tuple[list[Path], list[Path]] | None:
             kept.append(path)
         else:
             skipped.append(path)
-    if sum(1 for path in kept if _holds_submission(path)) < 2:
+    if sum(1 for path in kept if holds_submission(path)) < 2:
         return None
     return kept, skipped
 
