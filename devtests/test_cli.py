@@ -22,7 +22,7 @@ from kata.paths import ROOT
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def grader(*arguments: str, cwd: Path = ROOT, module: str = "grader") -> subprocess.CompletedProcess:
+def grader(*arguments: str, cwd: Path = ROOT, module: str = "grader") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", module, *arguments], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600
     )
@@ -40,7 +40,7 @@ def zipped(package: Path, archive: Path) -> Path:
 
 
 @pytest.fixture
-def klass(tmp_path):
+def klass(tmp_path: Path) -> Path:
     """A class as an LMS hands it out: a folder per student, an archive, and a stray file."""
     folder = tmp_path / "class"
     reference_copy(folder / "alice", upto=1)
@@ -51,7 +51,7 @@ def klass(tmp_path):
     return folder
 
 
-def test_help_lists_every_command_on_one_line_each():
+def test_help_lists_every_command_on_one_line_each() -> None:
     done = grader("--help")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -64,7 +64,7 @@ def test_help_lists_every_command_on_one_line_each():
         assert option in grade.stdout
 
 
-def test_no_command_and_a_typo_say_what_to_type(tmp_path):
+def test_no_command_and_a_typo_say_what_to_type(tmp_path: Path) -> None:
     bare = grader(cwd=tmp_path)
     assert bare.returncode == 2 and "which command? grade, similarity" in bare.stderr
     typo = grader("grdae", "submissions", cwd=tmp_path)
@@ -73,7 +73,7 @@ def test_no_command_and_a_typo_say_what_to_type(tmp_path):
     assert os.listdir(tmp_path) == []  # nothing graded, nothing written
 
 
-def test_the_old_spelling_still_grades_and_says_the_new_one(klass, tmp_path):
+def test_the_old_spelling_still_grades_and_says_the_new_one(klass: Path, tmp_path: Path) -> None:
     done = grader("--out", str(tmp_path / "out"), "--steps", "1", "--", str(klass / "alice"))
     assert done.returncode == 0, done.stderr
     assert "note: `python -m grader [OPTIONS] SUBMISSION ...` is now `python -m grader grade" in done.stderr
@@ -81,7 +81,7 @@ def test_the_old_spelling_still_grades_and_says_the_new_one(klass, tmp_path):
     assert grader(str(klass / "alice"), "--out", str(tmp_path / "out2"), "--steps", "1").returncode == 0
 
 
-def test_a_command_that_is_also_a_file_here_is_refused_and_the_file_is_reachable(klass, tmp_path):
+def test_a_command_that_is_also_a_file_here_is_refused_and_the_file_is_reachable(klass: Path, tmp_path: Path) -> None:
     """`python -m grader *` where a student's folder is named like a command must not silently run the
     command on the other students; `grade -- NAME` grades it."""
     shutil.copytree(klass / "alice", klass / "similarity")
@@ -97,7 +97,7 @@ def test_a_command_that_is_also_a_file_here_is_refused_and_the_file_is_reachable
     assert (tmp_path / "out" / "similarity.csv").is_file()
 
 
-def test_a_class_folder_is_graded_entry_by_entry_and_says_so(klass, tmp_path):
+def test_a_class_folder_is_graded_entry_by_entry_and_says_so(klass: Path, tmp_path: Path) -> None:
     done = grader("grade", str(klass), "--out", str(tmp_path / "out"), "--steps", "1")
     assert done.returncode == 0, done.stderr
     graded = rows(tmp_path / "out")
@@ -107,7 +107,7 @@ def test_a_class_folder_is_graded_entry_by_entry_and_says_so(klass, tmp_path):
     assert f"`python -m grader grade {klass}/*` would. Skipped: notes.txt (not a folder or an archive)" in done.stderr
 
 
-def test_what_is_one_submission_stays_one(klass, tmp_path):
+def test_what_is_one_submission_stays_one(klass: Path, tmp_path: Path) -> None:
     """A student's folder, a clone of the kata, a flat upload: one submission each, as before; a class folder
     among other paths is a student's folder holding two copies (its feedback names both)."""
     student = tmp_path / "dora"
@@ -133,7 +133,7 @@ def test_what_is_one_submission_stays_one(klass, tmp_path):
     assert {n: r["score"] for n, r in rows(tmp_path / "out").items()} == {"flat": "10", "clone": "10"}
 
 
-def test_grade_batch_is_the_api_the_command_uses(klass, tmp_path):
+def test_grade_batch_is_the_api_the_command_uses(klass: Path, tmp_path: Path) -> None:
     script = (
         "import sys\nfrom pathlib import Path\nfrom grader.batch import grade_batch\n"
         "r = grade_batch([Path(sys.argv[1])], out=Path(sys.argv[2]), seed=5, steps=[1], sandbox='off')\n"
@@ -152,7 +152,7 @@ def test_grade_batch_is_the_api_the_command_uses(klass, tmp_path):
     assert rows(tmp_path / "out")["alice"]["seed"] == "5"
 
 
-def test_the_old_module_entry_points_say_the_new_command_and_run_it(tmp_path):
+def test_the_old_module_entry_points_say_the_new_command_and_run_it(tmp_path: Path) -> None:
     built = grader("gradescope", "--seed", "424242", "--out", str(tmp_path / "gs"), module="grader.packaging")
     assert built.returncode == 0, built.stderr
     assert "is now `python -m grader gradescope`" in built.stderr and (tmp_path / "gs" / "autograder.zip").is_file()
