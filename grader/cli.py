@@ -3,14 +3,14 @@
     python -m grader grade [OPTIONS] [--] [SUBMISSION ...]   grade a class (grader/batch.py)
     python -m grader similarity FOLDER [--out DIR]          which submissions are nearly the same code
     python -m grader gradescope --seed S [...]              build the Gradescope autograder zip
-    python -m grader autograder                         what that zip's run_autograder runs, on Gradescope
+    python -m grader autograder [--root /autograder]        what that zip's run_autograder runs, on Gradescope
     python -m grader notebooks --seed S [--course DIR]      build the nbgrader course's notebooks
 
 The first word is always a command. The spelling from before the commands, `python -m grader [OPTIONS]
 SUBMISSION ...`, still grades, with a note on stderr that says the new one. A submission named like a
 command is reachable after `--` (python -m grader grade -- similarity) or as ./similarity; a first word
-that is both a command and a file or folder here, with no `--` anywhere (what `python -m grader *` makes
-of a student named `grade`), is refused rather than guessed.
+that is both a command that takes paths (grade, similarity) and a file or folder here, with no `--`
+anywhere (what `python -m grader *` makes of a student named `grade`), is refused rather than guessed.
 
 Exit status of grade: 0 when the batch completed, whatever the scores; 2 when it could not run (bad
 arguments, output folder busy, no safe way to run student code); 130 when interrupted (Ctrl-C): the
@@ -350,6 +350,11 @@ COMMANDS: dict[str, tuple[str, Arguments, Run]] = {
 }
 
 
+# The commands whose other words may be paths: after `python -m grader *` made a student named like one of
+# them its first word, it would run on the others. The rest take no path, so such a line fails to parse.
+TAKE_PATHS = frozenset({"grade", "similarity"})
+
+
 def parser() -> argparse.ArgumentParser:
     width = max(map(len, COMMANDS)) + 2
     listed = "\n".join(f"  {name:<{width}}{summary}" for name, (summary, _, _) in COMMANDS.items())
@@ -401,7 +406,7 @@ def resolve(argv: list[str]) -> list[str] | str:
     if first in ("-h", "--help"):
         return argv
     if first in COMMANDS:
-        if os.path.lexists(first) and "--" not in argv:
+        if first in TAKE_PATHS and os.path.lexists(first) and "--" not in argv:
             return (
                 f"{first} is a command and also names a file or folder here, so nothing was done. To run the "
                 f"command, put its options first and -- before its paths ({PROG} {first} [OPTIONS] -- PATH ...); "

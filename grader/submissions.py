@@ -527,7 +527,11 @@ def prepare(
             if package is None and not notebooks:
                 package = assemble(root, scratch / "assembled" / name, notes)
         if len(notebooks) > 1:
-            raise Rejected(f"{len(notebooks)} notebooks: grade one notebook per submission (one folder each)")
+            listed = ", ".join(_relative(n, root) for n in notebooks[:3]) + (", ..." if len(notebooks) > 3 else "")
+            raise Rejected(
+                f"{len(notebooks)} notebooks ({listed}): a submission is one notebook (upload only the step's "
+                "notebook). For instructors, in nbgrader's layout: python -m grader grade -- submitted/*/step3"
+            )
         if notebooks:
             built, claimed = package_from_notebook(notebooks[0], scratch / "notebooks" / name, notes)
             submission.steps = _notebook_steps(source, claimed, notebook_step, notes)
