@@ -75,12 +75,14 @@ def _steps(text: str) -> list[int]:
 
 def _grade_arguments(parser: argparse.ArgumentParser) -> None:
     from grader.batch import DEFAULT_SEED
+    from kata.paths import PACKAGE
 
     parser.add_argument(
         "submissions",
         nargs="*",
         type=Path,
-        help="folders, .zip/.tar.gz archives or notebooks, one per student (none: the bundled samples). A "
+        help=f"folders or .zip/.tar.gz archives holding a {PACKAGE}/ package (or its loose files), or notebooks: "
+        "one per student (none: the bundled samples). A "
         "single folder that holds a class (several of its entries hold a package, it has none of its own) "
         "is graded entry by entry",
     )
