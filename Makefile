@@ -19,7 +19,7 @@ INSTRUCTOR_READY := $(VENV)/.ready-instructor
 DEV_READY := $(VENV)/.ready-dev
 
 .PHONY: help test test-step hint progress watch shell reset compare graph demo check check-fast lint types docs \
-        exercises exercises-check ladder zoo redteam bench student-release grade gradescope notebooks nbgrader-release \
+        exercises exercises-check ladder zoo redteam bench student-release grade similarity gradescope notebooks nbgrader-release \
         nbgrader-autograde nbgrader-feedback clean
 
 help:  ## list the commands
@@ -45,7 +45,8 @@ endif
 	@echo
 ifneq ($(wildcard solutions/micrograd/engine.py),)
 	@echo "Instructors: make grade SUBMISSIONS=\"alice/ bob.zip\" (with none: the bundled samples), make student-release,"
-	@echo "  make gradescope SEED=..., make notebooks SEED=..., make nbgrader-release / -autograde / -feedback"
+	@echo "  make similarity CLASS=folder/, make gradescope SEED=..., make notebooks SEED=...,"
+	@echo "  make nbgrader-release / -autograde / -feedback (python -m grader --help: the grader's commands)"
 	@echo "  (the nbgrader targets take COURSE=folder, default nbgrader)   Guide: docs/instructors.md"
 	@echo "Maintainers: make check (the repository's own test, in stages), make check-fast, make lint, make types,"
 	@echo "  make docs, make exercises, make zoo, make redteam, make bench   Guide: docs/maintainers.md"
@@ -190,7 +191,11 @@ GRADE_FLAGS ?=
 ifneq ($(wildcard grader/cli.py),)
 
 grade: $(STUDENT_READY)  ## grade submissions: make grade SUBMISSIONS="a/ b.zip" [OUT=grades] [GRADE_FLAGS="--seed 42"]
-	@$(PY) -m grader --out $(OUT) $(GRADE_FLAGS) -- $(SUBMISSIONS)
+	@$(PY) -m grader grade --out $(OUT) $(GRADE_FLAGS) -- $(SUBMISSIONS)
+
+similarity: $(STUDENT_READY)  ## which submissions are nearly the same code: make similarity CLASS=submissions/ [OUT=grades]
+	@if [ -z "$(CLASS)" ]; then echo "which class? make similarity CLASS=folder/ (a folder whose entries are submissions)"; exit 2; fi
+	@$(PY) -m grader similarity --out $(OUT) -- $(CLASS)
 
 # SEED: the course's private grading seed, required by gradescope and notebooks (they refuse without one)
 SEED ?=
@@ -199,7 +204,7 @@ SEED ?=
 VISIBILITY ?= visible
 DETAILS ?= full
 gradescope: | $(VENV)/bin/python  ## build/gradescope/autograder.zip for Gradescope: make gradescope SEED=your-seed
-	@$(PY) -m grader.packaging gradescope $(if $(SEED),--seed $(SEED)) --visibility $(VISIBILITY) --details $(DETAILS)
+	@$(PY) -m grader gradescope $(if $(SEED),--seed $(SEED)) --visibility $(VISIBILITY) --details $(DETAILS)
 
 # The Jupyter course: nbgrader/ is the course folder, or any other folder given as COURSE=path.
 # nbgrader runs `alembic` from the venv, so the venv's bin/ goes first on PATH. Each target runs
@@ -213,7 +218,7 @@ notebooks: $(INSTRUCTOR_READY)  ## build COURSE/source/stepN/stepN.ipynb from th
 	@if [ ! -f "$(COURSE)/nbgrader_config.py" ]; then mkdir -p "$(COURSE)" && \
 	  cp nbgrader/nbgrader_config.py "$(COURSE)/nbgrader_config.py" && \
 	  echo "copied nbgrader/nbgrader_config.py into $(COURSE)/"; fi
-	@$(PY) -m grader.notebooks build $(if $(SEED),--seed $(SEED)) --course "$(COURSE)"
+	@$(PY) -m grader notebooks $(if $(SEED),--seed $(SEED)) --course "$(COURSE)"
 
 nbgrader-release: $(INSTRUCTOR_READY)  ## nbgrader generate_assignment for every step: COURSE/release/
 	@cd "$(COURSE)" || exit 1; for n in $(STEPS); do \

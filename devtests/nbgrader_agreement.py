@@ -110,7 +110,7 @@ def nbgrader_scores(paths: dict[str, Path]) -> dict[str, float]:
 
 def our_scores(paths: dict[str, Path], out: Path) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-m", "grader", "--out", str(out), "--seed", str(SEED), "--jobs", "2", "--",
+        [sys.executable, "-m", "grader", "grade", "--out", str(out), "--seed", str(SEED), "--jobs", "2", "--",
          *map(str, paths.values())],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
     )  # fmt: skip

@@ -8,7 +8,7 @@
    bug of the zoo per step for student `zoo`;
 4. `make nbgrader-autograde COURSE=<tmp>`: an autograded notebook per step and student, and in
    nbgrader's gradebook every step is worth exactly its points, ref gets every point, blank none;
-5. grade the very same notebooks with our grader (python -m grader): the same score, step by step,
+5. grade the very same notebooks with our grader (python -m grader grade): the same score, step by step,
    the zoo's partial scores included (devtests/nbgrader_agreement.py does it for every zoo entry);
 6. `make nbgrader-feedback COURSE=<tmp>`: an HTML page per notebook.
 
@@ -104,7 +104,8 @@ def ours(course: Path, scratch: Path) -> dict[tuple[str, int], float]:
     submitted = sorted((course / "submitted").glob("*/step*"))
     out = scratch / "ours"
     done = subprocess.run(
-        [sys.executable, "-m", "grader", *map(str, submitted), "--out", str(out), "--seed", str(SEED), "--jobs", "2"],
+        [sys.executable, "-m", "grader", "grade", "--out", str(out), "--seed", str(SEED), "--jobs", "2", "--"]
+        + [str(s) for s in submitted],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -50,11 +50,12 @@ HAVE_BWRAP = (
 MODES = ["--require-sandbox", "--no-sandbox"] if HAVE_BWRAP else ["--no-sandbox"]
 
 
+GRADER = [sys.executable, "-m", "grader", "grade"]  # the command line under test
 HANG_TIMEOUT = "3"  # seconds: only the hanging fixture's hanging checks ever reach it
 
 
 def grade(submissions, out, *extra, cwd=ROOT):
-    command = [sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out), "--seed", SEED, *extra]
+    command = [*GRADER, *map(str, submissions), "--out", str(out), "--seed", SEED, *extra]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
@@ -182,7 +183,7 @@ def test_a_batch_killed_halfway_resumes_to_the_same_gradebook(fixtures, tmp_path
     os.chmod(scratch, 0o755)  # (children must reach their harness in it)
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
+            [*GRADER, *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
             cwd=ROOT,
             env={**os.environ, "TMPDIR": str(scratch)},
             stdout=subprocess.DEVNULL,
@@ -298,7 +299,7 @@ def test_ctrl_c_stops_promptly_keeps_what_finished_and_resume_completes_it(fixtu
     engine.write_text(engine.read_text().replace("import math\n", "import math\n\nwhile True:\n    pass\n", 1))
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader", *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
+        [*GRADER, *map(str, copies), "--out", str(out), "--seed", SEED, "--jobs", "1"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

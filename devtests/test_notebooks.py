@@ -64,7 +64,7 @@ def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
     (tmp_path / "step3" / "wrong" / "step3.ipynb").write_text(json.dumps(blank))
     source, wrong = course / "source" / "step3", tmp_path / "step3" / "wrong"
     done = subprocess.run(
-        [sys.executable, "-m", "grader", str(source), str(wrong), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "grader", "grade", str(source), str(wrong), "--out", str(tmp_path / "out")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -25,7 +25,7 @@ def report(tmp_path_factory):
     out = folder / "grades"
     names = [str(folder / n) for n in ("alice", "bob", "carol", "dave")]
     done = subprocess.run(
-        [sys.executable, "-m", "grader", *names, "--out", str(out)],
+        [sys.executable, "-m", "grader", "grade", *names, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,

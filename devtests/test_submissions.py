@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from grader.cli import OUTPUT_FILES
+from grader.batch import OUTPUT_FILES
 from grader.outputs import csv_cell, gradebook
 from grader.submissions import (
     MAX_BYTES,

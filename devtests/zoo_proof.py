@@ -166,8 +166,8 @@ def prove(folder: Path, jobs: int = 2) -> tuple[dict[str, list[str]], dict[str, 
     clock = _Clock()
     out = folder / "grades"
     batch = subprocess.run(
-        [sys.executable, "-m", "grader", *(str(p.parent) for p in packages.values()), "--out", str(out), "--jobs",
-         str(jobs)],
+        [sys.executable, "-m", "grader", "grade", "--out", str(out), "--jobs", str(jobs), "--",
+         *(str(p.parent) for p in packages.values())],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     if batch.returncode != 0:

@@ -1,107 +1,39 @@
-"""python -m grader [--out DIR] [--jobs N] [--seed S] [--timeout SEC] [--resume] [--] [SUBMISSION ...]
-   python -m grader similarity DIR [--out OUT]   (see grader/similarity.py)
+"""python -m grader COMMAND ...: the instructors' one command (python -m grader --help lists the commands).
 
-Grades every submission (a folder or a .zip/.tar.gz holding a micrograd/ package, or a notebook of
-the nbgrader course in its stepN folder) and writes
-    DIR/gradebook.csv                 one row per submission
-    DIR/report.html                   the class at a glance, for the instructor
-    DIR/<submission>/results.json     Gradescope's autograder format, one test per check
-    DIR/<submission>/feedback.md      for the student
-    DIR/<submission>/record.json      everything decided, for --resume and for re-rendering (instructor only)
-With no submission given, it grades the bundled samples. An argument that looks like an option but
-names an existing file or folder (a student's file named --no-sandbox, picked up by `grader *`) is
-refused with a message: put submissions after `--` (grader --out grades -- *) or write ./NAME.
-Exit status 0 when the batch completed, whatever the scores; 2 when it could not run (bad arguments,
-output folder busy, no safe way to run student code); 130 when interrupted (Ctrl-C): the finished
-submissions' records are kept, the gradebook lists the others as not graded, and running the same
+    python -m grader grade [OPTIONS] [--] [SUBMISSION ...]   grade a class (grader/batch.py)
+    python -m grader similarity FOLDER [--out DIR]          which submissions are nearly the same code
+    python -m grader gradescope --seed S [...]              build the Gradescope autograder zip
+    python -m grader autograder [--root /autograder]        what that zip's run_autograder runs, on Gradescope
+    python -m grader notebooks --seed S [--course DIR]      build the nbgrader course's notebooks
+
+The first word is always a command. The spelling from before the commands, `python -m grader [OPTIONS]
+SUBMISSION ...`, still grades, with a note on stderr that says the new one. A submission named like a
+command is reachable after `--` (python -m grader grade -- similarity) or as ./similarity; a first word
+that is both a command that takes paths (grade, similarity) and a file or folder here, with no `--`
+anywhere (what `python -m grader *` makes of a student named `grade`), is refused rather than guessed.
+
+Exit status of grade: 0 when the batch completed, whatever the scores; 2 when it could not run (bad
+arguments, output folder busy, no safe way to run student code); 130 when interrupted (Ctrl-C): the
+finished submissions' records are kept, the gradebook lists the others as not graded, and the same
 command again with --resume finishes the batch.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import difflib
 import os
+import shlex
 import shutil
-import signal
 import sys
 import tempfile
-import time
-import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-from grader import course as course_files
 from grader import inert
-from grader.course import Adjusted, Course, CourseError, Student, adjust, keep, match, settle
-from grader.feedback_html import feedback_html
-from grader.grading import Plan, StepOutcome, StepPlan, grade_step, not_graded
-from grader.lock import Busy, OutputLock
-from grader.outputs import Pending, feedback_markdown, gradebook, results_json
-from grader.progress import Progress, summary_table
-from grader.records import (
-    Record,
-    grader_version,
-    load_record,
-    load_records,
-    record_path,
-    save_record,
-    write_atomic,
-)
-from grader.report import report_html
-from grader.sandbox import (
-    STOP,
-    Interrupted,
-    Limits,
-    Refused,
-    Sandbox,
-    build_harness,
-    choose,
-    enable_subreaper,
-    hidden_folders,
-    sweep_strays,
-)
-from grader.submissions import Stopped, Submission, display_name, prepare, safe_names
-from kata.manifest import Manifest, load
-from kata.paths import ROOT
 
-DEFAULT_SEED = load().grading_seed  # kata.toml; differs from the public suites' seed; pick your own per course
-GRADEBOOK = "gradebook.csv"
-REPORT = "report.html"
-SIMILARITY = "similarity.csv"  # python -m grader similarity ... --out DIR: the report links it
-# no submission may be named like the output folder's own files (safe_names)
-OUTPUT_FILES = frozenset(
-    {GRADEBOOK, REPORT, SIMILARITY, course_files.SETTINGS, course_files.ROSTER, course_files.OVERRIDES}
-)
 INTERRUPTED = 130
-
-
-@dataclass
-class Batch:
-    manifest: Manifest
-    plan: Plan
-    sandbox: Sandbox
-    limits: Limits
-    out: Path
-    scratch: Path
-    timeout: float | None
-    resume: bool
-    version: str
-    steps: list[int] | None = None  # --steps
-    notebook_step: int | None = None
-    course: Course = field(default_factory=Course)  # roster, late policy, overrides (grader/course.py)
-
-    def budget(self, step_number: int) -> float:
-        return self.timeout if self.timeout else self.manifest.step(step_number).budget
-
-    def steps_for(self, submission: Submission) -> list[StepPlan]:
-        """The steps a submission is graded on (all, or a notebook's own step), with its own cases: drawn
-        from the seed and salted with the submission's fingerprint."""
-        plan = Plan.build(self.manifest, self.plan.seed, self.steps, salt=submission.fingerprint)
-        return [p for p in plan.steps if submission.steps is None or p.step.number in submission.steps]
+PROG = "python -m grader"
 
 
 def option_like_files(argv: list[str]) -> list[str]:
@@ -114,15 +46,56 @@ def option_like_files(argv: list[str]) -> list[str]:
     return [a for a in argv if a.startswith("-") and a != "-" and os.path.lexists(a)]
 
 
-def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0], allow_abbrev=False)
-    parser.add_argument("submissions", nargs="*", type=Path, help="folders, .zip/.tar.gz archives or notebooks")
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+        return value
+
+    return parse
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def _steps(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a comma-separated list of step numbers (e.g. 1,2,3), not {text}") from None
+
+
+# ---- The commands -----------------------------------------------------------------------------------------
+
+
+def _grade_arguments(parser: argparse.ArgumentParser) -> None:
+    from grader.batch import DEFAULT_SEED
+    from kata.paths import PACKAGE
+
+    parser.add_argument(
+        "submissions",
+        nargs="*",
+        type=Path,
+        help=f"folders or .zip/.tar.gz archives holding a {PACKAGE}/ package (or its loose files), or notebooks: "
+        "one per student (none: the bundled samples). A "
+        "single folder that holds a class (several of its entries hold a package, it has none of its own) "
+        "is graded entry by entry",
+    )
     parser.add_argument("--out", type=Path, default=Path("grades"), help="output folder (default: grades)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="draws the numbers of every check")
+    parser.add_argument(
+        "--jobs", type=_at_least_one, default=os.cpu_count() or 1, help="submissions graded at once (default: cores)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"draws the numbers of every check (default {DEFAULT_SEED})"
+    )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=_positive(float),
         default=None,
         help="seconds one check may run (default: the step's budget in kata.toml)",
     )
@@ -141,414 +114,333 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     course.add_argument("--due", default=None, help="the due date, ISO 8601 (e.g. 2026-12-01T23:59+01:00)")
     course.add_argument("--late-penalty", default=None, help='e.g. "10%%/day", "2%%/hour", "10%%/day max 50%%"')
     course.add_argument("--overrides", type=Path, default=None, help="CSV: student,target,points,comment")
-    parser.add_argument("--memory", type=int, default=1024, help="MiB of memory per submission (default 1024)")
+    parser.add_argument(
+        "--memory", type=_at_least_one, default=1024, help="MiB of memory per submission (default 1024)"
+    )
     sandbox = parser.add_mutually_exclusive_group()
     sandbox.add_argument("--require-sandbox", action="store_true", help="refuse to grade without bubblewrap")
     sandbox.add_argument("--no-sandbox", action="store_true", help="do not use bubblewrap even if it works")
-    parser.add_argument(
-        "--steps",
-        type=lambda s: [int(x) for x in s.split(",")],
-        default=None,
-        help="grade only these steps, e.g. 1,2,3",
-    )
+    parser.add_argument("--steps", type=_steps, default=None, help="grade only these steps, e.g. 1,2,3")
     parser.add_argument(
         "--notebook-step",
         type=int,
         default=None,
         help="the step notebook submissions are graded on (default: the stepN folder in each one's path)",
     )
-    argv = sys.argv[1:] if argv is None else argv
-    clashes = option_like_files(argv)
-    if clashes:
-        shown = ", ".join(inert.terminal(name) for name in clashes)
-        parser.error(
-            f"{shown}: looks like an option but names a file or folder here (a file named like an option never "
-            "acts as one), so nothing was graded. To grade it, put the submissions after -- "
-            f"(python -m grader --out grades -- *) or write ./{inert.terminal(clashes[0])}; to use the option, "
-            "rename the file."
-        )
-    args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error("--jobs must be at least 1")
-    if args.timeout is not None and args.timeout <= 0:
-        parser.error("--timeout must be positive")
-    return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["similarity"] and not Path("similarity").exists():
-        from grader.similarity import main as similarity
+def _grade(args: argparse.Namespace) -> int:
+    from grader.batch import GRADEBOOK, REPORT, BatchResult, grade_batch
+    from grader.lock import Busy
+    from grader.progress import summary_table
+    from grader.sandbox import Refused
 
-        return similarity(argv[1:])
-    args = parse(argv)
+    sources: list[Path] = list(args.submissions)
+    samples: Path | None = None
     try:
-        return grade(args)
+        if not sources:
+            from grader.samples import build_samples  # maintainers' samples: needs kata/dev, not shipped
+
+            samples = Path(tempfile.mkdtemp(prefix="grader-samples-"))  # 0700: the grader's only
+            sources = build_samples(samples)
+            print(
+                f"no submission given: grading the {len(sources)} bundled samples "
+                f"({', '.join(s.name for s in sources)})",
+                file=sys.stderr,
+            )
+        else:
+            sources = class_entries(sources)
+        result: BatchResult = grade_batch(
+            sources,
+            out=args.out,
+            seed=args.seed,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            resume=args.resume,
+            allow_mixed=args.allow_mixed,
+            steps=args.steps,
+            notebook_step=args.notebook_step,
+            memory_mib=args.memory,
+            sandbox="require" if args.require_sandbox else "off" if args.no_sandbox else "auto",
+            roster=args.roster,
+            due=args.due,
+            late_penalty=args.late_penalty,
+            overrides=args.overrides,
+        )
     except (Busy, Refused) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted before any submission was graded: nothing was written", file=sys.stderr)
         return INTERRUPTED
-
-
-def grade(args: argparse.Namespace, check: Callable[[Sandbox], str] | None = None) -> int:
-    """Grade the batch that args describe. `check`, given the chosen sandbox before any student code
-    runs, returns why grading must not go ahead ('' if it may): Gradescope proves its secrets are out of
-    the children's reach with it. Raises Busy or Refused when the batch cannot start."""
-    manifest = load()
-    STOP.clear()
-    with OutputLock(args.out):
-        return _run(args, manifest, check)
-
-
-def _run(args: argparse.Namespace, manifest: Manifest, check: Callable[[Sandbox], str] | None) -> int:
-    try:
-        course, kept = settle(args.out, args.roster, args.due, args.late_penalty, args.overrides)
-    except CourseError as error:
-        raise Refused(f"{error}. Nothing was graded.") from None
-    keep(args.out, course, args.roster, args.overrides)
-    for line in kept:
-        print(f"using {line}", file=sys.stderr)
-    scratch = Path(tempfile.mkdtemp(prefix="grader-"))
-    os.chmod(scratch, 0o711)  # children may reach their own job folder and the harness, not list the rest
-    try:
-        (scratch / "private").mkdir(mode=0o700)  # samples, unpacked archives, snapshots: the grader's only
-        sources = list(args.submissions)
-        if not sources:
-            from grader.samples import build_samples  # maintainers' samples: needs kata/dev, not shipped
-
-            sources = build_samples(scratch / "private" / "samples")
-            print(
-                f"no submission given: grading the {len(sources)} bundled samples "
-                f"({', '.join(s.name for s in sources)})",
-                file=sys.stderr,
-            )
-        harness = build_harness(scratch)
-        hidden = hidden_folders(ROOT, args.out.absolute(), *(s.absolute().parent for s in sources))
-        sandbox = choose(harness, scratch, not args.no_sandbox, args.require_sandbox, hidden)
-        if not sandbox.isolated:
-            _warn_unsandboxed(sandbox)
-        if check is not None:
-            problem = check(sandbox)
-            if problem:
-                raise Refused(problem)
-        enable_subreaper()
-        plan = Plan.build(manifest, args.seed, args.steps)
-        batch = Batch(
-            manifest,
-            plan,
-            sandbox,
-            Limits(memory=args.memory * 1024 * 1024),
-            args.out,
-            scratch,
-            args.timeout,
-            args.resume,
-            grader_version(),
-            args.steps,
-            args.notebook_step,
-            course,
-        )
-        sources = _distinct(sources)
-        earlier = load_records(args.out)
-        names = safe_names(sources, OUTPUT_FILES, {r.source: r.submission for r in earlier.values()})
-        _refuse_mixing(earlier, set(names), args.seed, batch.version, args.allow_mixed, args.out)
-        _note_namesakes(earlier, sources, names)
-        records, unfinished = _grade_all(batch, sources, names, args.jobs)
-        merged: dict[str, Record] = {n: r for n, r in earlier.items() if n not in set(names)}
-        merged.update(records)
-        left = set(unfinished)
-        pending = {n: Pending(n, display_name(s), os.path.abspath(s)) for s, n in zip(sources, names) if n in left}
-        if len(merged) > len(records):
-            print(
-                f"merged into {args.out}: {len(records)} graded now, {len(merged) - len(records)} kept from earlier "
-                f"batches; {args.out / GRADEBOOK} lists all {len(merged) + len(pending)}",
-                file=sys.stderr,
-            )
-        _write_class(batch, course, merged, pending, args.seed, len(unfinished))
-        if unfinished:
-            print(
-                f"interrupted: {len(records)} of {len(names)} submissions graded and kept; {args.out / GRADEBOOK} "
-                f"lists the other {len(unfinished)} as not graded. Run the same command again with --resume "
-                "to finish.",
-                file=sys.stderr,
-            )
-            return INTERRUPTED
-        print(summary_table([records[n] for n in names], [s.step.number for s in plan.steps]))
-        print(
-            f"\nwrote {args.out / GRADEBOOK}, {args.out / REPORT} and, per submission, results.json, feedback.md, "
-            f"feedback.html and record.json (seed {args.seed}, grader {batch.version}; {sandbox.describe()})"
-        )
-        return 0
     finally:
-        sweep_strays()
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _write_class(
-    batch: Batch, course: Course, merged: dict[str, Record], pending: dict[str, Pending], seed: int, unfinished: int
-) -> None:
-    """The class's files, from every record of the output folder: each submission's feedback (again: the
-    course's settings may have changed), the gradebook and the report; the roster's problems, loudly."""
-    order = sorted([*merged, *pending], key=lambda n: (n.lower(), n))
-    finished = [merged[n] for n in order if n in merged]
-    matching = match(course.roster, [*finished, *_pending_records(pending)]) if course.roster else None
-    student_of = matching.student_of if matching else {}
-    adjusted = {r.submission: adjust(r, course, student_of.get(r.submission)) for r in finished}
-    for record in finished:
-        if (batch.out / record.submission / "feedback.md").is_file() or record.submission in pending:
-            write_feedback(batch, record, adjusted[record.submission])
-    for name, row in pending.items():
-        row.student = student_of.get(name)
-    rows: list[Adjusted | Pending | Student] = [adjusted.get(n) or pending[n] for n in order]
-    missing: list[Student] = sorted(matching.missing, key=lambda s: s.id.lower()) if matching else []
-    rows += missing
-    write_atomic(batch.out / GRADEBOOK, gradebook(rows, batch.manifest, course))
-    problems = matching.problems() if matching else []
-    problems += [
-        f"override {o.student} {o.target}: {r.record.display} has no such step or check"
-        for r in adjusted.values()
-        for o in r.unknown
-    ]
-    used = {id(o) for r in adjusted.values() for o in [*(a for a, _ in r.overrides), *r.unknown]}
-    unused = [o for o in course.overrides if id(o) not in used]
-    problems += [f"override {o.student} {o.target}: no submission of that student in {batch.out}" for o in unused]
-    seeds = sorted({r.seed for r in finished} | {seed})
-    write_atomic(
-        batch.out / REPORT,
-        report_html(
-            finished,
-            batch.manifest,
-            ", ".join(map(str, seeds)),
-            batch.version,
-            batch.sandbox.isolated,
-            unfinished,
-            adjusted=adjusted,
-            warnings=problems,
-            course=course,
-            similarity=SIMILARITY if (batch.out / SIMILARITY).is_file() else "",
-        ),
-    )
-    if problems:
-        print("\n" + "!" * 78, file=sys.stderr)
-        for line in problems:
-            print(f"ROSTER / OVERRIDES: {inert.terminal(line)}", file=sys.stderr)
-        print("!" * 78, file=sys.stderr)
-
-
-def _pending_records(pending: dict[str, Pending]) -> list[Record]:
-    """Stand-ins for submissions not graded yet, so the roster can still be matched against them."""
-    return [Record(p.submission, p.source, "", 0, "", False, "", name=p.name) for p in pending.values()]
-
-
-def _note_namesakes(earlier: dict[str, Record], sources: list[Path], names: list[str]) -> None:
-    """Say so when a submission is named like one already graded from another path: it gets a row of its
-    own (it may be another student); to regrade the same student, give the path graded before."""
-    by_name: dict[str, list[Record]] = {}
-    for record in earlier.values():
-        by_name.setdefault(record.display.casefold(), []).append(record)
-    for source, name in zip(sources, names):
-        if name in earlier:
-            continue
-        for other in by_name.get(display_name(source).casefold(), []):
-            print(
-                f"note: {inert.terminal(source)} is named like {inert.terminal(other.submission)}, graded before from "
-                f"{inert.terminal(other.source)}: it gets a row of its own ({inert.terminal(name)}). To regrade that "
-                "submission instead, give the path it was graded from.",
-                file=sys.stderr,
-            )
-
-
-def _distinct(sources: list[Path]) -> list[Path]:
-    """The sources, each path once (a submission given twice is graded once, in one row)."""
-    seen: set[str] = set()
-    kept = []
-    for source in sources:
-        path = os.path.abspath(source)
-        if path in seen:
-            print(f"note: {inert.terminal(source)} was given twice: graded once", file=sys.stderr)
-            continue
-        seen.add(path)
-        kept.append(source)
-    return kept
-
-
-def _refuse_mixing(
-    earlier: dict[str, Record], names: set[str], seed: int, version: str, allowed: bool, out: Path
-) -> None:
-    """A regrade of some students merges into the class's gradebook; refuse (unless allowed) when the
-    submissions it keeps were graded under another seed or grader: one gradebook, one yardstick."""
-    kept = [r for n, r in earlier.items() if n not in names]
-    seeds = sorted({r.seed for r in kept if r.seed != seed})
-    versions = sorted({r.grader_version for r in kept if r.grader_version != version})
-    if allowed or not (seeds or versions):
-        return
-    differ = []
-    if seeds:
-        differ.append(f"seed {', '.join(map(str, seeds))} (this batch: {seed})")
-    if versions:
-        differ.append(f"grader {', '.join(versions)} (this one: {version})")
-    count = sum(1 for r in kept if r.seed != seed or r.grader_version != version)
-    raise Refused(
-        f"{out} already holds {count} submission(s) graded under {' and '.join(differ)}, which this batch does "
-        "not regrade, and the gradebook is rebuilt from every record in it. Nothing was graded. Use the same "
-        f"--seed (and grader), regrade the whole class into {out}, grade into another --out, or pass "
-        "--allow-mixed to merge anyway (the gradebook's seed and grader_version columns tell them apart)."
-    )
-
-
-def _warn_unsandboxed(sandbox: Sandbox) -> None:
-    if sandbox.uids:
-        rights = (
-            "Student code runs as an unprivileged uid of its own per child (never as root): it cannot write\n"
-            "your files or another student's, but it can read whatever every user may read (a reference\n"
-            "solution in a world-readable folder included) and use the network."
+        if samples is not None:
+            shutil.rmtree(samples, ignore_errors=True)
+    graded, listed = len(result.graded), len(result.records) + len(result.pending)
+    if result.kept:
+        print(
+            f"merged into {args.out}: {graded} graded now, {result.kept} kept from earlier batches; "
+            f"{args.out / GRADEBOOK} lists all {listed}",
+            file=sys.stderr,
         )
-    else:
-        rights = (
-            "Student code runs with this user's rights: it can read your files (the reference solution\n"
-            "included), use the network, write wherever you can, and touch the other children's folders."
+    if result.pending:
+        print(
+            f"interrupted: {graded} of {len(result.names)} submissions graded and kept; {args.out / GRADEBOOK} "
+            f"lists the other {len(result.pending)} as not graded. Run the same command again with --resume "
+            "to finish.",
+            file=sys.stderr,
         )
+        return INTERRUPTED
+    print(summary_table(result.graded, result.steps))
     print(
-        "\n" + "!" * 78 + "\n"
-        f"WARNING: grading WITHOUT a sandbox: {sandbox.why_not}.\n"
-        f"{rights}\nResource limits and timeouts still apply. Install bubblewrap (Debian/Ubuntu: apt install\n"
-        "bubblewrap) to isolate it.\n" + "!" * 78 + "\n",
-        file=sys.stderr,
+        f"\nwrote {args.out / GRADEBOOK}, {args.out / REPORT} and, per submission, results.json, feedback.md, "
+        f"feedback.html and record.json (seed {result.seed}, grader {result.version}; {result.sandbox})"
+    )
+    return 0
+
+
+def class_entries(sources: list[Path]) -> list[Path]:
+    """The submissions meant by what was typed: when every path given is a folder that holds a class rather
+    than one submission (grader/submissions.py, class_folder), each one's entries; otherwise the paths as
+    given (a student's folder with two copies of the package among other students' stays one submission,
+    and its feedback names both)."""
+    from grader.submissions import class_folder, holds_submission
+
+    found = [class_folder(source) for source in sources]
+    if not all(entries is not None for entries in found):
+        return sources
+    expanded: list[Path] = []
+    for source, entries in zip(sources, found):
+        assert entries is not None
+        kept, skipped = entries
+        typed = str(source).rstrip("/") or "/"
+        shown = inert.terminal(typed)
+        holding = sum(1 for path in kept if holds_submission(path))
+        skipped_text = ", ".join(inert.terminal(p.name) for p in skipped)
+        print(
+            f"note: {shown} holds a class, not one submission ({holding} of its entries hold a package; it has "
+            f"none of its own): grading each of its {len(kept)} folders and archives as its own submission, as "
+            f"`{PROG} grade {shlex.quote(typed)}/*` would."
+            + (f" Skipped: {skipped_text} (not a folder or an archive)." if skipped else "")
+            + f" To grade {shown} as one submission, give the folder of its package.",
+            file=sys.stderr,
+        )
+        expanded += kept
+    return expanded
+
+
+def _similarity_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", type=Path, help="a folder whose entries are submissions (folders or archives)")
+    parser.add_argument("--out", type=Path, default=Path("grades"), help="where similarity.csv goes (default: grades)")
+    parser.add_argument("--top", type=int, default=15, help="rows of the ranking to print (default 15)")
+
+
+def _similarity(args: argparse.Namespace) -> int:
+    from grader.similarity import rank_folder
+
+    if not args.folder.is_dir():
+        print(f"error: {inert.terminal(args.folder)} is not a folder of submissions", file=sys.stderr)
+        return 2
+    return rank_folder(args.folder, args.out, args.top)
+
+
+def _gradescope_arguments(parser: argparse.ArgumentParser) -> None:
+    from grader.outputs import DETAILS, VISIBILITIES
+
+    parser.add_argument("--out", type=Path, default=Path("build/gradescope"), help="default: build/gradescope")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="the grading seed (required): pick your own, keep it private"
+    )
+    parser.add_argument(
+        "--timeout", type=_positive(float), default=None, help="seconds per check (default: kata.toml's)"
+    )
+    parser.add_argument(
+        "--visibility",
+        choices=VISIBILITIES,
+        default="visible",
+        help="when students see each test (its case, expected value and output); the total score is always shown",
+    )
+    parser.add_argument(
+        "--details",
+        choices=DETAILS,
+        default="full",
+        help="full: a failing test shows its case, expected and got; brief: only the likely bug",
     )
 
 
-def _grade_all(batch: Batch, sources: list[Path], names: list[str], jobs: int) -> tuple[dict[str, Record], list[str]]:
-    """Every submission's record, by name, and the names left unfinished by an interruption (Ctrl-C)."""
-    progress = Progress(len(sources))
-    records: dict[str, Record] = {}
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = {}
-    try:
-        for source, name in zip(sources, names):
-            futures[pool.submit(grade_one, batch, source, name)] = name
-        for future in as_completed(futures):
-            record, resumed = future.result()
-            records[futures[future]] = record
-            progress.update(record, resumed)
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the wind-down below is short: let it finish
-        STOP.set()  # every running child is killed within a fraction of a second
-        pool.shutdown(wait=True, cancel_futures=True)
-        for future, name in futures.items():
-            if future.done() and not future.cancelled() and future.exception() is None:
-                records.setdefault(name, future.result()[0])
-        progress.close()
-    else:
-        pool.shutdown(wait=True)
-    return records, [name for name in names if name not in records]
+def _gradescope(args: argparse.Namespace) -> int:
+    from grader import seeds
+    from grader.packaging import build_gradescope
+
+    refused = seeds.problem(args.seed, "the Gradescope autograder", "SEED=... (make gradescope) or --seed ...")
+    if refused:
+        print(f"{PROG} gradescope: error: {refused}", file=sys.stderr)
+        return 2
+    archive = build_gradescope(args.out, args.seed, args.timeout, args.visibility, args.details)
+    print(
+        f"wrote {archive} (seed {args.seed}; tests {args.visibility}, {args.details} details): upload it as the "
+        "autograder of a Gradescope programming assignment"
+    )
+    return 0
 
 
-def grade_one(batch: Batch, source: Path, name: str) -> tuple[Record, bool]:
-    """Grade one submission and write its outputs. Never raises for anything a submission does (a
-    grader bug becomes the status, with feedback that says so); only Interrupted/Stopped, on Ctrl-C."""
-    started = time.monotonic()
-    try:
-        submission = prepare(source, name, batch.scratch / "private", batch.notebook_step, STOP)
-        if batch.resume:
-            previous = load_record(record_path(batch.out, name))
-            if previous and _reusable(previous, submission, batch):
-                return previous, True
-        steps = _grade_steps(batch, submission)
-        status = submission.problem or next((s.problem for s in steps if s.problem), "") or "ok"
-        record = Record(
-            name,
-            os.path.abspath(source),
-            submission.fingerprint,
-            batch.plan.seed,
-            batch.version,
-            batch.sandbox.isolated,
-            status,
-            submission.notes,
-            steps,
-            time.monotonic() - started,
-            name=display_name(source),
-            graded_at=_now(),
-            submitted_at=_iso(submission.submitted_at),
-        )
-        _write_outputs(batch, record)
-        return record, False
-    except (Interrupted, Stopped):
-        raise
-    except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
-        trace = traceback.format_exc()
-        print(f"\ninternal grader error on {name}:\n{inert.terminal_lines(trace)}", file=sys.stderr)
-        status = f"internal grader error: {type(error).__name__} (a bug in the grader, not a verdict on this code)"
-        steps = [not_graded(plan, status) for plan in batch.plan.steps]
-        record = Record(
-            name,
-            os.path.abspath(source),
-            "",
-            batch.plan.seed,
-            batch.version,
-            batch.sandbox.isolated,
-            status,
-            [],
-            steps,
-            time.monotonic() - started,
-            complete=False,  # --resume grades it again
-            name=display_name(source),
-            graded_at=_now(),
-        )
-        try:
-            _write_outputs(batch, record)
-        except Exception:  # noqa: BLE001 - the gradebook still gets its row
-            print(f"could not write the outputs of {name} either", file=sys.stderr)
-        return record, False
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _iso(seconds: float | None) -> str:
-    return "" if seconds is None else datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def write_feedback(batch: Batch, record: Record, adjusted: Adjusted | None = None) -> None:
-    """The student's feedback, with the course's late policy and overrides applied."""
-    if adjusted is None:
-        roster = batch.course.roster
-        student = next((s for s in roster.students if s.matches(record)), None) if roster else None
-        adjusted = adjust(record, batch.course, student)
-    folder = batch.out / record.submission
-    write_atomic(folder / "feedback.html", feedback_html(record, batch.manifest, adjusted))
-    write_atomic(folder / "feedback.md", feedback_markdown(record, batch.manifest, adjusted))
-
-
-def _write_outputs(batch: Batch, record: Record) -> None:
-    write_atomic(batch.out / record.submission / "results.json", json.dumps(results_json(record), indent=1) + "\n")
-    write_feedback(batch, record)
-    save_record(batch.out, record)  # last: its presence (complete) says the outputs above are whole
-
-
-def _reusable(previous: Record, submission: Submission, batch: Batch) -> bool:
-    folder = batch.out / previous.submission
-    return (
-        previous.fingerprint == submission.fingerprint
-        and previous.seed == batch.plan.seed
-        and previous.grader_version == batch.version
-        and previous.sandboxed == batch.sandbox.isolated
-        and [s.number for s in previous.steps] == [p.step.number for p in batch.steps_for(submission)]
-        and (folder / "results.json").is_file()
-        and (folder / "feedback.md").is_file()
+def _autograder_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")),
+        help="the autograder's tree (default: $AUTOGRADER_ROOT, else /autograder)",
     )
 
 
-def _grade_steps(batch: Batch, submission: Submission) -> list[StepOutcome]:
-    outcomes = []
-    for plan in batch.steps_for(submission):
-        if submission.package is None:
-            outcomes.append(not_graded(plan, submission.problem))
-        else:
-            outcomes.append(
-                grade_step(
-                    plan, submission.package, batch.sandbox, batch.limits, batch.budget(plan.step.number), batch.scratch
-                )
+def _autograder(args: argparse.Namespace) -> int:
+    from grader.gradescope import run
+
+    return run(args.root)
+
+
+def _notebooks_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--course", type=Path, default=Path("nbgrader"), help="the course folder (default: nbgrader)")
+    parser.add_argument("--seed", type=int, default=None, help="the hidden tests' seed (required): pick your own")
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from grader import seeds
+
+    refused = seeds.problem(args.seed, "the nbgrader course's hidden tests", "SEED=... (make notebooks) or --seed ...")
+    if refused:
+        print(f"{PROG} notebooks: error: {refused}", file=sys.stderr)
+        return 2
+    from grader.notebooks import build  # needs nbformat (requirements/instructor.txt)
+
+    written = build(args.course, args.seed)
+    print(f"wrote {len(written)} notebooks under {args.course / 'source'} (hidden tests: seed {args.seed})")
+    return 0
+
+
+Arguments = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
+
+# name -> (one line for --help, its arguments, what it runs). Each command imports what it needs when it
+# runs, so --help is quick and the Gradescope zip (no kata/dev, no nbformat) runs the commands it ships for.
+COMMANDS: dict[str, tuple[str, Arguments, Run]] = {
+    "grade": (
+        "grade submissions: gradebook, class report, feedback",
+        _grade_arguments,
+        _grade,
+    ),
+    "similarity": (
+        "rank which submissions are nearly the same code",
+        _similarity_arguments,
+        _similarity,
+    ),
+    "gradescope": (
+        "build the Gradescope autograder zip (needs --seed)",
+        _gradescope_arguments,
+        _gradescope,
+    ),
+    "autograder": (
+        "what that zip runs on Gradescope, per submission",
+        _autograder_arguments,
+        _autograder,
+    ),
+    "notebooks": (
+        "build the nbgrader course's notebooks (needs --seed)",
+        _notebooks_arguments,
+        _notebooks,
+    ),
+}
+
+
+# The commands whose other words may be paths: after `python -m grader *` made a student named like one of
+# them its first word, it would run on the others. The rest take no path, so such a line fails to parse.
+TAKE_PATHS = frozenset({"grade", "similarity"})
+
+
+def parser() -> argparse.ArgumentParser:
+    width = max(map(len, COMMANDS)) + 2
+    listed = "\n".join(f"  {name:<{width}}{summary}" for name, (summary, _, _) in COMMANDS.items())
+    top = argparse.ArgumentParser(
+        prog=PROG,
+        description="The micrograd kata's grader, for course staff (guide: docs/instructors.md).\n\n"
+        f"commands:\n{listed}",
+        usage=f"{PROG} COMMAND ...",
+        epilog=f"{PROG} COMMAND --help says what each command takes. The spelling from before\n"
+        f"the commands, {PROG} [OPTIONS] SUBMISSION ..., still grades (and says so).\n"
+        f"A submission named like a command: {PROG} grade -- NAME (or ./NAME).",
+        allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True, help=argparse.SUPPRESS)
+    for name, (summary, arguments, run) in COMMANDS.items():
+        sub = commands.add_parser(name, prog=f"{PROG} {name}", description=summary, allow_abbrev=False)
+        arguments(sub)
+        sub.set_defaults(run=run)
+    return top
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """argv, a command first, as the commands read it; exits (status 2) with a message when it cannot be
+    read: a typo for a command, an argument that looks like an option but names a file here."""
+    top = parser()
+    clashes = option_like_files(argv)
+    if clashes:
+        shown = ", ".join(inert.terminal(name) for name in clashes)
+        top.error(
+            f"{shown}: looks like an option but names a file or folder here (a file named like an option never "
+            "acts as one), so nothing was done. To grade it, put the submissions after -- "
+            f"({PROG} grade --out grades -- *) or write ./{inert.terminal(clashes[0])}; to use the option, "
+            "rename the file."
+        )
+    return top.parse_args(argv)
+
+
+def resolve(argv: list[str]) -> list[str] | str:
+    """The command line with its command first, or why it cannot be read. A first word that is a command is
+    that command (unless it also names a file or folder here and no `--` says which is which); any other
+    first word that names a file or folder, or an option, is the spelling from before the commands: grade."""
+    if not argv:
+        return (
+            f"which command? {', '.join(COMMANDS)} ({PROG} --help says what each does; "
+            f"{PROG} grade grades the bundled samples)"
+        )
+    first = argv[0]
+    if first in ("-h", "--help"):
+        return argv
+    if first in COMMANDS:
+        if first in TAKE_PATHS and os.path.lexists(first) and "--" not in argv:
+            return (
+                f"{first} is a command and also names a file or folder here, so nothing was done. To run the "
+                f"command, put its options first and -- before its paths ({PROG} {first} [OPTIONS] -- PATH ...); "
+                f"to grade {first} as a submission, write {PROG} grade [OPTIONS] -- {first} ... (or ./{first})"
             )
-    return outcomes
+        return argv
+    if first.startswith("-") or os.path.lexists(first):
+        print(
+            f"note: `{PROG} [OPTIONS] SUBMISSION ...` is now `{PROG} grade [OPTIONS] SUBMISSION ...`: "
+            "grading as before",
+            file=sys.stderr,
+        )
+        return ["grade", *argv]
+    close = difflib.get_close_matches(first, COMMANDS, n=1)
+    hint = f"Did you mean {PROG} {close[0]}? " if close else ""
+    return (
+        f"{inert.terminal(first)} is neither a command nor a file or folder here. {hint}The commands: "
+        f"{', '.join(COMMANDS)} ({PROG} --help)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    resolved = resolve(list(sys.argv[1:] if argv is None else argv))
+    if isinstance(resolved, str):
+        print(parser().format_usage() + f"{PROG}: error: {resolved}", file=sys.stderr)
+        return 2
+    args = parse(resolved)
+    run: Run = args.run
+    return run(args)
+
+
+def moved(old: str, argv: list[str]) -> int:
+    """The old entry points (python -m grader.packaging gradescope, ...): say the new spelling, then run it."""
+    print(f"note: `{old}` is now `{PROG} {shlex.join(argv[:1])}`: running that", file=sys.stderr)
+    return main(argv)

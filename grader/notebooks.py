@@ -1,6 +1,6 @@
 """The nbgrader course, built from the same single source as the .py kata.
 
-    python -m grader.notebooks build [--course nbgrader] --seed S    (make notebooks)
+    python -m grader notebooks [--course nbgrader] --seed S    (make notebooks)
 
 writes nbgrader/source/stepN/stepN.ipynb for every step of kata.toml, with nbformat, and next to each
 the kata package the notebook's checks run on (no solution code in it). A notebook holds:
@@ -18,14 +18,13 @@ the kata package the notebook's checks run on (no solution code in it). A notebo
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
-from grader import seeds
 from grader.grading import shares
 from grader.outputs import apportion
 from kata.catalogue import PUBLIC_SEED, Case
@@ -41,6 +40,7 @@ from kata.paths import MANIFEST, PACKAGE, ROOT, SOLUTIONS, TRUSTED_ONLY
 
 COURSE = ROOT / "nbgrader"
 REFERENCE = "micrograd_notebook_reference"
+Cell = Any  # nbformat's NotebookNode (a cell, or a whole notebook): nbformat ships no type information
 
 
 PICTURES = {2: "graph.png", 4: "graph.png", 6: "moons_boundary.png"}
@@ -50,7 +50,7 @@ def _cell_id(step: int, name: str) -> str:
     return f"step{step}-{name}".replace(".", "-").replace("_", "-")
 
 
-def _nb(kind: str, source: str, step: int, name: str, **flags):
+def _nb(kind: str, source: str, step: int, name: str, **flags: object) -> Cell:
     import nbformat
 
     cell = nbformat.v4.new_markdown_cell(source) if kind == "markdown" else nbformat.v4.new_code_cell(source)
@@ -68,7 +68,7 @@ def _nb(kind: str, source: str, step: int, name: str, **flags):
     return cell
 
 
-def _module_cells(step: Step, manifest: Manifest) -> list:
+def _module_cells(step: Step, manifest: Manifest) -> list[Cell]:
     """The micrograd modules the step's checks run, as cells: locked when earlier steps wrote them."""
     files = {s.number: s.file for s in manifest.steps}
     needed = sorted(
@@ -115,7 +115,7 @@ def case_points(step: Step, drawn: list[Case]) -> list[float]:
     return apportion(shares(step, drawn, ["passed"] * len(drawn)))
 
 
-def _test_cells(step: Step, seed: int, reference: Implementation) -> list:
+def _test_cells(step: Step, seed: int, reference: Implementation) -> list[Cell]:
     """One locked, graded test cell per case, worth that case's share of the step (case_points): nbgrader
     scores a cell all or nothing, so a cell per case gives the partial credit our grader gives, case by
     case. Cell i runs the public case i (students see it) and, hidden, the seed's case i: the two are
@@ -159,7 +159,7 @@ def _test_cells(step: Step, seed: int, reference: Implementation) -> list:
     return cells
 
 
-def notebook(step: Step, manifest: Manifest, seed: int, reference: Implementation):
+def notebook(step: Step, manifest: Manifest, seed: int, reference: Implementation) -> Cell:
     import nbformat
 
     title = f"# Step {step.number}: {step.title}" + (" (bonus)" if step.bonus else "")
@@ -216,19 +216,7 @@ def build(course: Path, seed: int, manifest: Manifest | None = None) -> list[Pat
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.notebooks", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["build"])
-    parser.add_argument("--course", type=Path, default=COURSE)
-    parser.add_argument("--seed", type=int, default=None, help="the hidden tests' seed (required): pick your own")
-    args = parser.parse_args(argv)
-    refused = seeds.problem(args.seed, "the nbgrader course's hidden tests", "SEED=... (make notebooks) or --seed ...")
-    if refused:
-        parser.error(refused)
-    written = build(args.course, args.seed)
-    print(f"wrote {len(written)} notebooks under {args.course / 'source'} (hidden tests: seed {args.seed})")
-    return 0
+if __name__ == "__main__":  # the spelling from before `python -m grader notebooks`
+    from grader.cli import moved
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(moved("python -m grader.notebooks build", ["notebooks", *sys.argv[2:]]))

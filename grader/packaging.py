@@ -1,6 +1,6 @@
 """make gradescope: the autograder zip for Gradescope.
 
-    python -m grader.packaging gradescope [--out build/gradescope] --seed S [--timeout SEC]
+    python -m grader gradescope [--out build/gradescope] --seed S [--timeout SEC]
         [--visibility visible|hidden|after_due_date|after_published] [--details full|brief]
 
 Gradescope unpacks the zip into /autograder/source, runs setup.sh once (as root) to build its image,
@@ -11,7 +11,6 @@ with the seed and the per-check timeout.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import stat
@@ -19,8 +18,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-from grader import seeds
-from grader.outputs import DETAILS, VISIBILITIES
 from kata.paths import ROOT
 
 SETUP = """#!/usr/bin/env bash
@@ -65,7 +62,7 @@ if [ -z "$python" ]; then
   why="it is misconfigured: no Python 3.11 or newer (tried: $tried), so it ran no student code"
   extra='"misconfigured": true'
 else
-  (cd "$root/source" && "$python" -m grader.gradescope)
+  (cd "$root/source" && "$python" -m grader autograder --root "$root")
   why="the grader stopped (exit status $?) without writing results"
   extra='"failed": true'
 fi
@@ -108,37 +105,7 @@ def build_gradescope(
     return archive
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader.packaging", description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["gradescope"])
-    parser.add_argument("--out", type=Path, default=Path("build/gradescope"))
-    parser.add_argument(
-        "--seed", type=int, default=None, help="the grading seed (required): pick your own, keep it private"
-    )
-    parser.add_argument("--timeout", type=float, default=None, help="seconds per check (default: the manifest's)")
-    parser.add_argument(
-        "--visibility",
-        choices=VISIBILITIES,
-        default="visible",
-        help="when students see each test (its case, expected value and output); the total score is always shown",
-    )
-    parser.add_argument(
-        "--details",
-        choices=DETAILS,
-        default="full",
-        help="full: a failing test shows its case, expected and got; brief: only the likely bug",
-    )
-    args = parser.parse_args(argv)
-    refused = seeds.problem(args.seed, "the Gradescope autograder", "SEED=... (make gradescope) or --seed ...")
-    if refused:
-        parser.error(refused)
-    archive = build_gradescope(args.out, args.seed, args.timeout, args.visibility, args.details)
-    print(
-        f"wrote {archive} (seed {args.seed}; tests {args.visibility}, {args.details} details): upload it as the "
-        "autograder of a Gradescope programming assignment"
-    )
-    return 0
+if __name__ == "__main__":  # the spelling from before `python -m grader gradescope`
+    from grader.cli import moved
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(moved("python -m grader.packaging gradescope", ["gradescope", *sys.argv[2:]]))

@@ -15,11 +15,9 @@ a high similarity is a reason to read two submissions side by side, not a verdic
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import keyword
-import sys
 import tempfile
 import tokenize
 from itertools import combinations
@@ -103,29 +101,23 @@ def rank(fingerprints: dict[str, set[int]], reference: set[int]) -> list[Row]:
 
 def _names(sources: list[Path], out: Path) -> list[str]:
     """The submissions' ids as the grader names them in the same output folder (its gradebook's rows)."""
-    from grader.cli import OUTPUT_FILES
+    from grader.batch import OUTPUT_FILES
     from grader.records import load_records
 
     known = {r.source: r.submission for r in load_records(out).values()}
     return safe_names(sources, OUTPUT_FILES, known)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader similarity", description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="a folder whose entries are submissions (folders or archives)")
-    parser.add_argument("--out", type=Path, default=Path("grades"), help="where similarity.csv goes")
-    parser.add_argument("--top", type=int, default=15, help="rows of the ranking to print")
-    args = parser.parse_args(argv)
-    if not args.folder.is_dir():
-        print(f"error: {args.folder} is not a folder of submissions", file=sys.stderr)
-        return 2
+def rank_folder(folder: Path, out: Path, top: int = 15) -> int:
+    """Rank the submissions that are `folder`'s entries (folders and archives), write out/similarity.csv and
+    print the top `top` rows (python -m grader similarity; its arguments are read in grader/cli.py)."""
     manifest = load()
     template = set().union(*(runs(shape(text)) for text in generator.build(SOLUTIONS / PACKAGE, manifest).values()))
     reference = fingerprint(package_files(SOLUTIONS / PACKAGE), template)
-    sources = sorted(p for p in args.folder.iterdir() if p.is_dir() or p.name.lower().endswith(ARCHIVE_SUFFIXES))
+    sources = sorted(p for p in folder.iterdir() if p.is_dir() or p.name.lower().endswith(ARCHIVE_SUFFIXES))
     fingerprints, empty = {}, []
     with tempfile.TemporaryDirectory(prefix="similarity-") as scratch:
-        for source, name in zip(sources, _names(sources, args.out)):
+        for source, name in zip(sources, _names(sources, out)):
             submission = prepare(source, name, Path(scratch))
             if submission.package is None:
                 continue
@@ -135,8 +127,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 empty.append(name)
     rows = rank(fingerprints, reference)
-    args.out.mkdir(parents=True, exist_ok=True)
-    with open(args.out / "similarity.csv", "w", newline="", encoding="utf-8") as handle:
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "similarity.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["first", "second", "contained", "similarity", "runs_in_common"])
         writer.writerows((a, b, f"{c:.3f}", f"{s:.3f}", n) for a, b, c, s, n in rows)
@@ -145,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         + (f" ({len(empty)} without any: {', '.join(empty)})" if empty else "")
     )
     print(f"{'first':<24} {'second':<24} {'contained':>9} {'similar':>8} {'common':>7}")
-    for a, b, contained, similarity, common in rows[: args.top]:
+    for a, b, contained, similarity, common in rows[:top]:
         print(f"{a:<24} {b:<24} {contained:>9.0%} {similarity:>8.0%} {common:>7}")
-    print(f"\nthe whole ranking: {args.out / 'similarity.csv'} (for the instructor only: it never changes a score)")
+    print(f"\nthe whole ranking: {out / 'similarity.csv'} (for the instructor only: it never changes a score)")
     return 0

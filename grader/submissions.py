@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from grader.archives import MAX_ARCHIVE, MAX_BYTES, MAX_DEPTH, MAX_FILE, MAX_FILES, Rejected, Stopped, shown, unpack
 from kata.harness.observe import Implementation
@@ -42,9 +43,11 @@ __all__ = [  # Rejected, Stopped and the caps are re-exported from grader.archiv
     "Submission",
     "assemble",
     "choose_package",
+    "class_folder",
     "display_name",
     "find_packages",
     "fingerprint",
+    "holds_submission",
     "layout_step",
     "no_package",
     "package_from_notebook",
@@ -294,7 +297,7 @@ def choose_package(root: Path, notes: list[str]) -> Path | None:
     if not found:
         return None
 
-    def rank(path: Path) -> tuple:
+    def rank(path: Path) -> tuple[bool, int, str]:
         relative = path.relative_to(root)
         return (relative.parent.name != "exercises", len(relative.parts), str(relative))
 
@@ -306,6 +309,58 @@ def choose_package(root: Path, notes: list[str]) -> Path | None:
             f"not {others} (submit one package)"
         )
     return found[0]
+
+
+NOT_SUBMISSIONS = SKIPPED_DIRS | {"__MACOSX"}  # entries of a class folder that are never a student's
+
+
+def holds_submission(entry: Path) -> bool:
+    """Whether an entry of a folder is a submission by itself: an archive, or a folder (never through a link)
+    that holds a package or the package's loose module files."""
+    if entry.is_symlink():
+        return False
+    if entry.is_file():
+        return entry.name.lower().endswith(ARCHIVE_SUFFIXES)
+    return entry.is_dir() and bool(find_packages(entry) or find_loose_modules(entry))
+
+
+def _has_own_package(folder: Path) -> bool:
+    """A package of the folder itself: micrograd/ or the package's loose module files or a notebook at its top,
+    or what a clone of the kata holds (exercises/micrograd, kata.toml)."""
+    top = [entry.name for entry in os.scandir(folder)]
+    return (
+        any(name in (PACKAGE, "kata.toml") or name in STEP_FILES or name.lower().endswith(".ipynb") for name in top)
+        or (folder / "exercises" / PACKAGE).is_dir()
+    )
+
+
+def class_folder(folder: Path) -> tuple[list[Path], list[Path]] | None:
+    """(the submissions, the entries skipped) when `folder` holds a class rather than one submission, else None.
+
+    A class folder is a real folder (not a link) with no package of its own (_has_own_package) of which at
+    least two entries are each a submission (holds_submission). Its submissions are then its folders, links
+    and archives, each one exactly as `folder/*` would give it, those without a package included (their
+    gradebook rows say what they hold); skipped: hidden entries, tool folders (.git, __MACOSX, ...) and
+    files that are not archives (a roster, a README)."""
+    try:
+        if folder.is_symlink() or not folder.is_dir() or _has_own_package(folder):
+            return None
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return None
+    kept: list[Path] = []
+    skipped: list[Path] = []
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.name.startswith(".") or entry.name in NOT_SUBMISSIONS:
+            continue
+        if entry.is_symlink() or entry.is_dir(follow_symlinks=False) or entry.name.lower().endswith(ARCHIVE_SUFFIXES):
+            kept.append(path)
+        else:
+            skipped.append(path)
+    if sum(1 for path in kept if holds_submission(path)) < 2:
+        return None
+    return kept, skipped
 
 
 def snapshot(package: Path, target: Path, notes: list[str]) -> Path:
@@ -334,7 +389,7 @@ def snapshot(package: Path, target: Path, notes: list[str]) -> Path:
 NOTEBOOK_MAGIC = "%%micrograd"
 
 
-def _cell_source(cell: dict) -> str:
+def _cell_source(cell: dict[str, Any]) -> str:
     source = cell.get("source", "")
     return "".join(str(s) for s in source) if isinstance(source, list) else str(source)
 
@@ -472,7 +527,11 @@ def prepare(
             if package is None and not notebooks:
                 package = assemble(root, scratch / "assembled" / name, notes)
         if len(notebooks) > 1:
-            raise Rejected(f"{len(notebooks)} notebooks: grade one notebook per submission (one folder each)")
+            listed = ", ".join(_relative(n, root) for n in notebooks[:3]) + (", ..." if len(notebooks) > 3 else "")
+            raise Rejected(
+                f"{len(notebooks)} notebooks ({listed}): a submission is one notebook (upload only the step's "
+                "notebook). For instructors, in nbgrader's layout: python -m grader grade -- submitted/*/step3"
+            )
         if notebooks:
             built, claimed = package_from_notebook(notebooks[0], scratch / "notebooks" / name, notes)
             submission.steps = _notebook_steps(source, claimed, notebook_step, notes)

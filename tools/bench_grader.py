@@ -4,7 +4,7 @@ core and on all of them.
 
     python tools/bench_grader.py [--copies 100]
 
-Each figure is one run of the real command line (`python -m grader`), start-up included. Then the
+Each figure is one run of the real command line (`python -m grader grade`), start-up included. Then the
 goal (issue 13): grading, sandboxed, costs at most 1.5 times the floor, in CPU seconds per complete
 submission; the floor is the same checks on the same code run in this process, with no sandbox and no
 process start (grader/inprocess.py), measured in the same run.
@@ -33,7 +33,7 @@ from grader.sandbox import build_harness, probe_bwrap  # noqa: E402
 def run(submissions: list[Path], out: Path, *flags: str) -> float:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "grader", *map(str, submissions), "--out", str(out), *flags],
+        [sys.executable, "-m", "grader", "grade", *map(str, submissions), "--out", str(out), *flags],
         cwd=ROOT,
         capture_output=True,
         text=True,

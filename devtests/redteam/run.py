@@ -372,7 +372,7 @@ def start(submissions: list[Path], out: Path, folder: Path, *flags: str, separat
     arguments = ["--out", str(out), "--seed", str(SEED), *flags, *(["--"] if separator else [])]
     arguments += _arguments(submissions, folder)
     process = subprocess.Popen(
-        [sys.executable, "-m", "grader", *arguments],
+        [sys.executable, "-m", "grader", "grade", *arguments],
         cwd=folder / "submissions",
         env=_env(folder),
         stdin=stdin_read,
