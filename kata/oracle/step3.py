@@ -47,6 +47,8 @@ def local_expectation(name: str, positions: list[int], data: list, out: object, 
         accept.append(contributions(safe(lambda: formula.partials(inputs, true_out, const)), g))
     accept = [a for a in accept if a is not None]
     y = out if is_real(out) else true_out
+    if y is None:  # neither the student's output nor the right one is a number: no closure to compare with
+        return {"accept": accept, "alternatives": [], "for data": [*data, out]}
     alternatives = []
     right = contributions(safe(lambda: formula.partials(inputs, y, const)), 1.0)
     if right is not None and g != 1.0:
