@@ -3,7 +3,7 @@
 import pytest
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(items) -> None:
     """The repository's own tests run whole batches and suites in subprocesses: they get minutes, not the
     students' per-check budget (pytest-timeout's thread method still ends a real hang)."""
     for item in items:

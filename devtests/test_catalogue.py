@@ -30,7 +30,7 @@ def reference():
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_cases_are_deterministic_per_seed_and_salt(step):
+def test_cases_are_deterministic_per_seed_and_salt(step) -> None:
     first, again = cases(step, 1), cases(step, 1)
     assert len({c.id for c in first}) == len(first), "case ids must be unique within a step"
     assert [c.args for c in first] == [c.args for c in again]
@@ -40,13 +40,13 @@ def test_cases_are_deterministic_per_seed_and_salt(step):
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_every_seed_draws_the_same_checks_the_same_number_of_times(step):
+def test_every_seed_draws_the_same_checks_the_same_number_of_times(step) -> None:
     """Seed-stable scores start here: the same cases per check, whatever the seed or salt."""
     counts = [sorted(c.key for c in cases(step, seed, salt)) for seed in range(6) for salt in ("", "x")]
     assert all(c == counts[0] for c in counts)
 
 
-def test_the_op_cases_cover_every_form_and_both_sides_of_every_kink():
+def test_the_op_cases_cover_every_form_and_both_sides_of_every_kink() -> None:
     for seed in range(10):
         forward = [c.args for c in cases(2, seed) if c.key == "step2.op-forward"]
         assert sorted({a["op"] for a in forward}) == sorted(FORMS)
@@ -57,20 +57,20 @@ def test_the_op_cases_cover_every_form_and_both_sides_of_every_kink():
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, None, "1.0", True, [1.0]])
-def test_close_never_accepts_what_is_not_a_finite_real(bad):
+def test_close_never_accepts_what_is_not_a_finite_real(bad) -> None:
     assert not close(1.0, bad)
     assert not close(bad, 1.0)
     assert not close(bad, bad)
 
 
-def test_close_combines_relative_and_absolute_tolerance():
+def test_close_combines_relative_and_absolute_tolerance() -> None:
     tol = Tolerance(rel=1e-3, abs=1e-6)
     assert close(1000.0, 1000.9, tol) and not close(1000.0, 1001.1, tol)
     assert close(0.0, 9e-7, tol) and not close(0.0, 2e-6, tol)
     assert close(1.0, 1.0 + 1e-8) and not close(1.0, 1.0 + 1e-6)
 
 
-def test_a_float_subclass_that_lies_is_not_a_number():
+def test_a_float_subclass_that_lies_is_not_a_number() -> None:
     class Liar(float):
         def __eq__(self, other):
             return True
@@ -81,7 +81,7 @@ def test_a_float_subclass_that_lies_is_not_a_number():
     assert not is_real(Liar(5.0)) and not close(1.0, Liar(5.0))
 
 
-def test_compare_reports_nan_none_missing_keys_and_types():
+def test_compare_reports_nan_none_missing_keys_and_types() -> None:
     assert compare({"x": 1.0}, {"x": math.nan}) == ["x: expected 1, got nan (not a finite number)"]
     none = compare({"x": 1.0}, {"x": {"not_a_number": "NoneType", "repr": "None"}})[0]
     assert "forget to `return`" in none
@@ -91,7 +91,7 @@ def test_compare_reports_nan_none_missing_keys_and_types():
     assert compare({"ok": True}, {"ok": 1}) == ["ok: expected True, got 1"]
 
 
-def test_random_graphs_hold_every_form_and_stay_well_scaled():
+def test_random_graphs_hold_every_form_and_stay_well_scaled() -> None:
     for seed in range(100):
         spec = random_graph(RandomChooser(random.Random(seed)), list(FORMS))
         values = evaluate(spec)
@@ -104,7 +104,7 @@ def test_random_graphs_hold_every_form_and_stay_well_scaled():
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 @given(random_case(3, "step3.graph-closures"))
-def test_the_oracle_agrees_with_central_differences(case):
+def test_the_oracle_agrees_with_central_differences(case) -> None:
     spec = case.args["spec"]
     exact = gradients(spec, evaluate(spec))
     measured = central_differences(spec)
@@ -116,7 +116,7 @@ def test_the_oracle_agrees_with_central_differences(case):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 @given(random_case(2, "step2.graph-forward"))
-def test_the_reference_engine_agrees_with_the_oracle(reference, case):
+def test_the_reference_engine_agrees_with_the_oracle(reference, case) -> None:
     spec = case.args["spec"]
     nodes = build_with_ops(spec, reference.Value)
     nodes[-1].backward()
@@ -125,18 +125,18 @@ def test_the_reference_engine_agrees_with_the_oracle(reference, case):
     assert all(close(g, n.grad, EXACT) for g, n in zip(gradients(spec, values), nodes))
 
 
-def test_every_check_has_probe_expectation_and_cases():
+def test_every_check_has_probe_expectation_and_cases() -> None:
     used = {case.key for step in STEPS for case in cases(step, 5)}
     assert used == set(CHECKS) == set(PROBES) == set(EXPECT)
 
 
-def test_every_bug_a_formula_names_is_in_the_catalogue_of_bugs():
+def test_every_bug_a_formula_names_is_in_the_catalogue_of_bugs() -> None:
     for formula in FORMULAS.values():
         assert set(formula.wrong_partials) | set(formula.wrong_forward) <= set(BUGS)
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_expectations_are_plain_data(reference, step):
+def test_expectations_are_plain_data(reference, step) -> None:
     for case in cases(step, 3):
         if case.key == "step4.deep-chain":
             continue
@@ -164,7 +164,7 @@ def _poison(observation, bad):
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf], ids=["nan", "inf", "-inf"])
 @pytest.mark.parametrize("step", STEPS)
-def test_no_judge_passes_nan_or_infinity(reference, step, bad):
+def test_no_judge_passes_nan_or_infinity(reference, step, bad) -> None:
     """For every case: the reference's own result, with its numbers made NaN or infinite, is wrong."""
     for case in cases(step, 7):
         if case.key == "step4.deep-chain":
@@ -180,7 +180,7 @@ def test_no_judge_passes_nan_or_infinity(reference, step, bad):
 NUMBERLESS = {"step3.op-backward", "step3.accumulate", "step3.graph-closures", "step4.backward-order"}
 
 
-def test_the_order_judge_stays_linear_in_what_the_student_returns():
+def test_the_order_judge_stays_linear_in_what_the_student_returns() -> None:
     """A 400,000-long order is reported as its length and its first items, and judged from those."""
     case = next(c for c in cases(4, 1) if c.key == "step4.topological-order")
     huge = {"orders": [{"length": 400_000, "items": [0] * 2000}]}
@@ -188,12 +188,12 @@ def test_the_order_judge_stays_linear_in_what_the_student_returns():
     assert any(p.bug == "topo-duplicates" for p in problems)
 
 
-def test_no_closure_form_has_a_plain_number_operand():
+def test_no_closure_form_has_a_plain_number_operand() -> None:
     assert all(not FORMULAS[name].consts or name in ("pow", "rpow") for name in CLOSURE_FORMS)  # x ** n, c ** x
 
 
 @pytest.mark.parametrize("step", sorted(STEP_MODULES))
-def test_cases_of_the_public_seed_judge_the_reference_right(reference, step):
+def test_cases_of_the_public_seed_judge_the_reference_right(reference, step) -> None:
     for case in cases(step, PUBLIC_SEED):
         observation = PROBES[case.key](reference, case.args)
         assert judge(case, expectation(case, observation), observation) == [], case.id

@@ -3,6 +3,7 @@
 import ast
 import importlib.util
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from kata.paths import EXERCISES, PACKAGE, SOLUTIONS
 MANIFEST = load()
 
 
-def test_committed_exercises_are_what_the_generator_makes():
+def test_committed_exercises_are_what_the_generator_makes() -> None:
     assert differences(build(SOLUTIONS / PACKAGE, MANIFEST), EXERCISES / PACKAGE) == []
 
 
@@ -32,11 +33,11 @@ def _public_api(path):
 
 
 @pytest.mark.parametrize("module", sorted(p.stem for p in (SOLUTIONS / PACKAGE).glob("*.py")))
-def test_stubs_keep_every_name_and_signature(module):
+def test_stubs_keep_every_name_and_signature(module) -> None:
     assert _public_api(EXERCISES / PACKAGE / f"{module}.py") == _public_api(SOLUTIONS / PACKAGE / f"{module}.py")
 
 
-def test_every_stub_names_its_step_and_the_hint_command():
+def test_every_stub_names_its_step_and_the_hint_command() -> None:
     stubs = 0
     for path in (EXERCISES / PACKAGE).glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -52,7 +53,7 @@ def test_every_stub_names_its_step_and_the_hint_command():
     assert stubs == regions > 0
 
 
-def test_the_stubs_import_cleanly_and_hold_no_solution(tmp_path):
+def test_the_stubs_import_cleanly_and_hold_no_solution(tmp_path: Path) -> None:
     for path in (EXERCISES / PACKAGE).glob("*.py"):
         assert "BEGIN SOLUTION" not in path.read_text()
     spec = importlib.util.spec_from_file_location(
@@ -69,7 +70,7 @@ def test_the_stubs_import_cleanly_and_hold_no_solution(tmp_path):
             del sys.modules[name]
 
 
-def test_upto_keeps_the_reference_for_steps_up_to_n():
+def test_upto_keeps_the_reference_for_steps_up_to_n() -> None:
     two = build(SOLUTIONS / PACKAGE, MANIFEST, upto=2)["engine.py"]
     assert "out = Value(self.data * other.data" in two  # step 2 kept
     assert "Step 3: add this op's chain-rule contribution" in two  # step 3 stubbed
@@ -96,7 +97,7 @@ hints = ["a", "b", "c"]
 """)
 
 
-def test_regions_map_to_the_innermost_function():
+def test_regions_map_to_the_innermost_function() -> None:
     source = (
         "class C:\n"
         "    def g(self):\n"
@@ -136,6 +137,6 @@ def test_regions_map_to_the_innermost_function():
         ("def f(:\n", "does not parse"),
     ],
 )
-def test_malformed_regions_are_reported_with_file_and_line(source, message):
+def test_malformed_regions_are_reported_with_file_and_line(source, message) -> None:
     with pytest.raises(GeneratorError, match=message.replace("(", r"\(")):
         find_regions("m.py", source, STEPS)

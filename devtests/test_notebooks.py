@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ MANIFEST = load()
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(tmp_path_factory: pytest.TempPathFactory):
     course = tmp_path_factory.mktemp("course")
     notebooks.build(course, SEED, MANIFEST)
     return course
@@ -29,7 +30,7 @@ def _book(course, n):
 
 
 @pytest.mark.parametrize("step", MANIFEST.steps, ids=lambda s: f"step{s.number}")
-def test_every_notebook_teaches_then_asks_then_checks(course, step):
+def test_every_notebook_teaches_then_asks_then_checks(course, step) -> None:
     book = _book(course, step.number)
     assert book["metadata"]["kata"] == {"step": step.number}
     cells = book["cells"]
@@ -46,7 +47,7 @@ def test_every_notebook_teaches_then_asks_then_checks(course, step):
     assert all("BEGIN SOLUTION" not in "".join(c["source"]) for c in given)
 
 
-def test_the_release_check_sees_solutions_markers_and_hidden_tests(course, tmp_path):
+def test_the_release_check_sees_solutions_markers_and_hidden_tests(course, tmp_path: Path) -> None:
     fake = tmp_path / "fake"
     shutil.copytree(course / "source", fake / "release")  # an unprocessed notebook posing as a release
     found = "\n".join(release_problems(fake, MANIFEST))
@@ -54,7 +55,7 @@ def test_the_release_check_sees_solutions_markers_and_hidden_tests(course, tmp_p
     assert "the inputs of a hidden case are in the release" in found
 
 
-def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
+def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path: Path) -> None:
     blank = json.loads(json.dumps(_book(course, 3)))
     for cell in blank["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("solution"):
@@ -82,7 +83,7 @@ def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
     assert rows["wrong"]["status"] == "ok" and float(rows["wrong"]["score"]) < 20 and rows["wrong"]["max_score"] == "20"
 
 
-def test_a_notebook_without_micrograd_cells_is_refused(tmp_path):
+def test_a_notebook_without_micrograd_cells_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x.ipynb").write_text(
         json.dumps({"cells": [{"cell_type": "code", "source": "print(1)"}], "metadata": {}})
     )
