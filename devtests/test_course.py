@@ -34,7 +34,7 @@ def rows(out: Path) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture
-def course(tmp_path: Path):
+def course(tmp_path: Path) -> tuple[Path, Path, Path]:
     sub = tmp_path / "sub"
     reference_copy(sub / "alice", upto=2)
     reference_copy(sub / "bob", upto=2)
@@ -57,10 +57,12 @@ def course(tmp_path: Path):
     return sub, roster, overrides
 
 
-def test_roster_late_policy_and_overrides_end_to_end_and_across_regrades(course, tmp_path: Path) -> None:
+def test_roster_late_policy_and_overrides_end_to_end_and_across_regrades(
+    course: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     sub, roster, overrides = course
     out = tmp_path / "out"
-    flags = ["--roster", roster, "--due", DUE, "--late-penalty", "10%/day", "--overrides", overrides]
+    flags: list[str | Path] = ["--roster", roster, "--due", DUE, "--late-penalty", "10%/day", "--overrides", overrides]
     done = grade([sub / "alice", sub / "bob", sub / "zed"], out, *STEPS, *flags)
     assert done.returncode == 0, done.stderr
     assert "1 student(s) on the roster have no submission: s4 (Carol)" in done.stderr
@@ -108,7 +110,9 @@ def test_roster_late_policy_and_overrides_end_to_end_and_across_regrades(course,
     assert "No similarity ranking yet" in report
 
 
-def test_a_changed_overrides_file_is_applied_to_everyone_on_the_next_batch(course, tmp_path: Path) -> None:
+def test_a_changed_overrides_file_is_applied_to_everyone_on_the_next_batch(
+    course: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     sub, _roster, overrides = course
     out = tmp_path / "out"
     done = grade([sub / "alice", sub / "bob"], out, *STEPS, "--overrides", overrides)
@@ -126,7 +130,9 @@ def test_a_changed_overrides_file_is_applied_to_everyone_on_the_next_batch(cours
     assert "second look" in (out / "alice" / "feedback.md").read_text(encoding="utf-8")
 
 
-def test_the_report_links_the_similarity_ranking_when_there_is_one(course, tmp_path: Path) -> None:
+def test_the_report_links_the_similarity_ranking_when_there_is_one(
+    course: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     sub, _, _ = course
     out = tmp_path / "out"
     out.mkdir()
@@ -135,7 +141,7 @@ def test_the_report_links_the_similarity_ranking_when_there_is_one(course, tmp_p
     assert '<a href="similarity.csv">the similarity ranking</a>' in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_bad_course_files_are_refused_before_grading(course, tmp_path: Path) -> None:
+def test_bad_course_files_are_refused_before_grading(course: tuple[Path, Path, Path], tmp_path: Path) -> None:
     sub, _roster, _ = course
     bad = tmp_path / "bad.csv"
     bad.write_text("name,email\nAlice,a@x\n")
@@ -197,9 +203,11 @@ def test_lateness_counts_started_days_or_hours_and_honours_extensions_and_caps()
     week = lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), None)
     assert week is not None and (week.units, week.percent) == (7, 25)  # capped
     extension = Student("u1", due="2026-11-30T00:00:00Z")
-    assert not lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), extension).late
+    extended = lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), extension)
+    assert extended is not None and not extended.late
     clocked = Student("u1", submitted_at="2026-11-19T00:00:00Z")  # the roster's time wins over the file's
-    assert not lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), clocked).late
+    by_the_roster = lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), clocked)
+    assert by_the_roster is not None and not by_the_roster.late
     hourly = LatePolicy.parse("2026-11-20T23:59:00Z", "2%/hour")
     late = lateness(hourly, _record("/x/a", "2026-11-21T02:30:00Z"), None)
     assert late is not None and (late.units, late.percent) == (3, 6)

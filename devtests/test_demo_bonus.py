@@ -5,9 +5,10 @@ import gc
 from pathlib import Path
 
 from kata import demo_bonus
+from kata.harness.observe import Implementation
 
 
-def test_the_costs_show_the_cheap_gradient_principle(reference) -> None:
+def test_the_costs_show_the_cheap_gradient_principle(reference: Implementation) -> None:
     rows = demo_bonus.cost_rows(reference)
     assert [row["inputs"] for row in rows] == list(demo_bonus.COST_INPUTS)
     for row in rows:
@@ -17,7 +18,9 @@ def test_the_costs_show_the_cheap_gradient_principle(reference) -> None:
     assert "forward mode" in demo_bonus.cost_table(rows)[1]
 
 
-def test_checkpoints_keep_fewer_values_for_the_same_gradient_and_restore_the_collector(reference) -> None:
+def test_checkpoints_keep_fewer_values_for_the_same_gradient_and_restore_the_collector(
+    reference: Implementation,
+) -> None:
     assert gc.isenabled()
     rows = demo_bonus.trade_off(reference)
     assert gc.isenabled() and not gc.get_freeze_count()

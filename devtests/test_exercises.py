@@ -18,7 +18,7 @@ def test_committed_exercises_are_what_the_generator_makes() -> None:
     assert differences(build(SOLUTIONS / PACKAGE, MANIFEST), EXERCISES / PACKAGE) == []
 
 
-def _public_api(path):
+def _public_api(path: Path) -> dict[str, str]:
     """{name: arguments} of every module-level function and class method."""
     tree = ast.parse(path.read_text())
     api = {}
@@ -33,7 +33,7 @@ def _public_api(path):
 
 
 @pytest.mark.parametrize("module", sorted(p.stem for p in (SOLUTIONS / PACKAGE).glob("*.py")))
-def test_stubs_keep_every_name_and_signature(module) -> None:
+def test_stubs_keep_every_name_and_signature(module: str) -> None:
     assert _public_api(EXERCISES / PACKAGE / f"{module}.py") == _public_api(SOLUTIONS / PACKAGE / f"{module}.py")
 
 
@@ -43,9 +43,10 @@ def test_every_stub_names_its_step_and_the_hint_command() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Raise)
-                and getattr(getattr(node.exc, "func", None), "id", "") == "NotImplementedError"
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", "") == "NotImplementedError"
             ):
-                message = node.exc.args[0].value
+                message = ast.literal_eval(node.exc.args[0])
                 if message.startswith("Step "):  # a stub (an abstract method may raise it too)
                     assert message.endswith(f"(make hint STEP={message.split()[1][:-1]})"), message
                     stubs += 1
@@ -59,6 +60,7 @@ def test_the_stubs_import_cleanly_and_hold_no_solution(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location(
         "stubs", EXERCISES / PACKAGE / "__init__.py", submodule_search_locations=[str(EXERCISES / PACKAGE)]
     )
+    assert spec is not None and spec.loader is not None
     package = importlib.util.module_from_spec(spec)
     sys.modules["stubs"] = package
     try:
@@ -137,6 +139,6 @@ def test_regions_map_to_the_innermost_function() -> None:
         ("def f(:\n", "does not parse"),
     ],
 )
-def test_malformed_regions_are_reported_with_file_and_line(source, message) -> None:
+def test_malformed_regions_are_reported_with_file_and_line(source: str, message: str) -> None:
     with pytest.raises(GeneratorError, match=message.replace("(", r"\(")):
         find_regions("m.py", source, STEPS)

@@ -8,6 +8,7 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from grader.sandbox import CHILD, build_harness
 from kata.paths import ROOT
@@ -90,7 +91,7 @@ def test_the_kata_engine_computes_nothing_itself() -> None:
 
     asked = []
 
-    def evaluator(message):
+    def evaluator(message: dict[str, Any]) -> dict[str, list[float]]:
         asked.append(message)
         return {"values": [42.0] * len(message.get("vids", []))}
 

@@ -13,7 +13,7 @@ from kata import hints
 from kata.catalogue import public_cases
 from kata.current import current_function, current_step
 from kata.dev import exercises as generator
-from kata.manifest import load
+from kata.manifest import Step, load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.runner import run_step
 
@@ -54,7 +54,7 @@ MANIFEST = load()
 
 
 @pytest.mark.parametrize("step", MANIFEST.steps, ids=lambda s: f"step{s.number}")
-def test_every_hint_group_names_its_steps_functions_and_claims_real_checks(step) -> None:
+def test_every_hint_group_names_its_steps_functions_and_claims_real_checks(step: Step) -> None:
     names = {f.name for f in step.functions}
     ids = [case.id for case in public_cases(step.number)]
     for group in hints.groups(step):
@@ -92,7 +92,7 @@ def test_group_levels_are_remembered_apart_from_the_steps(tmp_path: Path) -> Non
     assert hints.reveal(STEP2, state, group=mul)[0] == 1
 
 
-def _impl(folder, upto):
+def _impl(folder: Path, upto: int) -> str:
     generator.write(generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=upto), folder / PACKAGE)
     return str(folder)
 
@@ -100,15 +100,18 @@ def _impl(folder, upto):
 def test_the_current_step_and_function_come_from_the_stubs_left(tmp_path: Path) -> None:
     impl = _impl(tmp_path, 2)
     step = current_step(MANIFEST, impl)
-    assert step.number == 3
-    assert current_function(step, MANIFEST, impl).name == "backprop_by_hand"  # step 3 opens with its warm-up
+    assert step is not None and step.number == 3
+    function = current_function(step, MANIFEST, impl)
+    assert function is not None and function.name == "backprop_by_hand"  # step 3 opens with its warm-up
     engine = tmp_path / PACKAGE / "engine.py"
     solved = generator.build(SOLUTIONS / PACKAGE, MANIFEST, upto=3)["engine.py"]
     engine.write_text(solved.replace("self.grad += other.data * out.grad", "self.grad += other.data * outt.grad"))
     result = run_step(MANIFEST.step(3), impl=impl, capture=True)  # the run records where it failed
     assert result.failed
-    assert current_step(MANIFEST, impl).number == 3
-    assert current_function(MANIFEST.step(3), MANIFEST, impl).name == "Value.__mul__._backward"
+    step = current_step(MANIFEST, impl)
+    assert step is not None and step.number == 3
+    function = current_function(MANIFEST.step(3), MANIFEST, impl)
+    assert function is not None and function.name == "Value.__mul__._backward"
 
 
 def test_make_hint_without_a_step_hints_the_function_at_hand(tmp_path: Path) -> None:

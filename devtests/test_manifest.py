@@ -5,7 +5,7 @@ import re
 import pytest
 
 from kata.catalogue import CHECKS, STEPS
-from kata.manifest import ManifestError, load, parse
+from kata.manifest import ManifestError, Step, load, parse
 from kata.oracle.draw import cases
 from kata.paths import ROOT
 
@@ -23,7 +23,7 @@ def test_bonus_steps_come_after_the_required_ones() -> None:
 
 
 @pytest.mark.parametrize("step", MANIFEST.steps, ids=lambda s: f"step{s.number}")
-def test_every_step_has_its_suite_marked_with_its_marker(step) -> None:
+def test_every_step_has_its_suite_marked_with_its_marker(step: Step) -> None:
     text = (ROOT / step.test_file).read_text()
     assert f"pytestmark = pytest.mark.{step.marker}" in text
 
@@ -82,7 +82,7 @@ def test_a_function_may_override_its_task() -> None:
         (("grading_seed = 2\n", ""), "the [kata] table has no grading_seed"),
     ],
 )
-def test_a_broken_manifest_says_what_is_wrong(edit, message) -> None:
+def test_a_broken_manifest_says_what_is_wrong(edit: tuple[str, str], message: str) -> None:
     with pytest.raises(ManifestError, match=re.escape(message)):
         parse(GOOD.replace(*edit))
 

@@ -75,11 +75,11 @@ def test_attribute_errors_keep_pythons_did_you_mean() -> None:
             self.data = 1.0
 
     with pytest.raises(AttributeError) as caught:
-        Value().dat  # noqa: B018 - the misspelling is the test
+        Value().dat  # type: ignore[attr-defined]  # noqa: B018 - the misspelling is the test
     assert did_you_mean(caught.value) == "Did you mean: 'data'?"
-    with pytest.raises(NameError) as caught:
+    with pytest.raises(NameError) as misnamed:
         lenn([])  # type: ignore[name-defined]  # noqa: F821
-    assert did_you_mean(caught.value) == "Did you mean: 'len'?"
+    assert did_you_mean(misnamed.value) == "Did you mean: 'len'?"
     assert did_you_mean(ValueError("x")) == ""
 
 

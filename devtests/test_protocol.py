@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections.abc import Sequence
 
 import pytest
 
@@ -10,10 +11,10 @@ from kata.harness.wire import encode
 
 
 class Liar(float):
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "1.0"
 
 
@@ -24,10 +25,11 @@ def test_only_exact_builtin_types_are_encoded_as_values() -> None:
     assert math.isnan(data["c"][3]) and data["c"][4] == -math.inf and data["c"][5] == 3
 
 
-def _feed(lines, count=2):
+def _feed(lines: Sequence[object], count: int = 2) -> tuple[str, ChildRun]:
     run = ChildRun()
     protocol = _Protocol(count, run)
     for line in lines:
+        assert isinstance(line, (dict, bytes))
         problem = protocol.accept(json.dumps(line).encode() if isinstance(line, dict) else line)
         if problem:
             return problem, run
@@ -63,7 +65,7 @@ def test_the_one_valid_sequence_is_accepted() -> None:
         ([*GOOD[:5], GOOD[1]], "unexpected 'import'"),
     ],
 )
-def test_anything_else_is_a_violation(lines, expected) -> None:
+def test_anything_else_is_a_violation(lines: list[dict[str, object] | bytes], expected: str) -> None:
     problem, _ = _feed(lines)
     assert expected in problem
 
@@ -106,7 +108,7 @@ def test_the_evaluator_refuses_what_breaks_its_rules_and_never_raises() -> None:
         (b"1" * 5000, "not JSON"),  # an integer too long to convert
     ],
 )
-def test_any_line_at_all_is_answered_never_raised(line, expected) -> None:
+def test_any_line_at_all_is_answered_never_raised(line: bytes, expected: str) -> None:
     """A child can write anything to its channel (it holds the pipe): every line gets a verdict, none an
     exception in the parent (which used to become "internal grader error" with no feedback)."""
     problem, _ = _feed([line])
@@ -114,7 +116,7 @@ def test_any_line_at_all_is_answered_never_raised(line, expected) -> None:
 
 
 def test_a_legitimately_deep_observation_is_accepted() -> None:
-    deep: list = []
+    deep: list[object] = []
     for _ in range(50):  # the child's encoder stops at this depth
         deep = [deep]
     problem, run = _feed([GOOD[0], GOOD[3], {"event": "result", "i": 0, "obs": {"x": deep}}])

@@ -19,7 +19,7 @@ from kata.runner import run_step, run_steps, summary
 MANIFEST = load()
 
 
-def _copy_reference(tmp_path: Path, old, new, file="engine.py"):
+def _copy_reference(tmp_path: Path, old: str, new: str, file: str = "engine.py") -> str:
     shutil.copytree(SOLUTIONS / PACKAGE, tmp_path / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
     path = tmp_path / PACKAGE / file
     text = path.read_text()
@@ -94,7 +94,7 @@ def test_an_unknown_step_is_a_clear_error() -> None:
 
 
 @pytest.mark.parametrize("broken", ["syntax", "import"])
-def test_a_broken_file_is_reported_with_its_file_and_line(tmp_path: Path, broken) -> None:
+def test_a_broken_file_is_reported_with_its_file_and_line(tmp_path: Path, broken: str) -> None:
     new = "def oops(:\n" if broken == "syntax" else "import numpy_that_is_not_there\n"
     impl = _copy_reference(tmp_path, '"""Step 1', new + '"""Step 1', file="numeric.py")
     result = run_step(MANIFEST.step(1), impl=impl, capture=True)
@@ -228,7 +228,7 @@ def test_an_old_python_is_told_which_python_to_use() -> None:
         (["reset"], "which step? make reset STEP=3"),
     ],
 )
-def test_bad_arguments_get_a_sentence_not_a_traceback(arguments, expected) -> None:
+def test_bad_arguments_get_a_sentence_not_a_traceback(arguments: list[str], expected: str) -> None:
     completed = subprocess.run([sys.executable, "-m", "kata", *arguments], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 2
     assert expected in completed.stderr and "Traceback" not in completed.stderr

@@ -2,6 +2,7 @@
 `make notebooks` (and their python -m twins) refuse without one, or with one of the kata's public seeds."""
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ MANIFEST = load()
 @pytest.mark.parametrize("main", [packaging.main, notebooks.main], ids=["gradescope", "notebooks"])
 @pytest.mark.parametrize("seed", [None, MANIFEST.public_seed, MANIFEST.grading_seed])
 def test_a_build_for_students_refuses_a_missing_or_public_seed(
-    main, seed, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    main: Callable[[list[str] | None], int], seed: int | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     command = ["gradescope", "--out", str(tmp_path / "gs")] if main is packaging.main else ["build"]
     command += ["--course", str(tmp_path / "course")] if main is notebooks.main else []

@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kata.dev import exercises as generator
+from kata.harness.observe import Implementation
 from kata.manifest import load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.progress import render, run_all
@@ -74,9 +76,10 @@ def test_progress_never_says_every_step_passes_when_nothing_ran() -> None:
 # ---- watch -------------------------------------------------------------------------------------------------
 
 
-def _read_until(process: subprocess.Popen, pattern: str, seen: list[str], timeout: float = 60) -> str:
+def _read_until(process: subprocess.Popen[bytes], pattern: str, seen: list[str], timeout: float = 60) -> str:
     """Read the process's output (raw, so nothing hides in a buffer) until a line matches pattern."""
     deadline = time.monotonic() + timeout
+    assert process.stdout is not None
     fd = process.stdout.fileno()
     while time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], 0.2)
@@ -94,7 +97,7 @@ def _read_until(process: subprocess.Popen, pattern: str, seen: list[str], timeou
     raise AssertionError(f"never saw {pattern!r}; the watch printed:\n{''.join(seen)}")
 
 
-def _watch(impl: Path, tmp_path: Path) -> subprocess.Popen:
+def _watch(impl: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "kata", "watch", "--impl", str(impl), "--interval", "0.1", "--no-clear"],
         cwd=ROOT,
@@ -187,14 +190,14 @@ def test_a_broken_file_is_reset_only_when_asked_for_the_whole_file(tmp_path: Pat
 # ---- pictures -------------------------------------------------------------------------------------------------
 
 
-def _lecture_neuron(Value):
+def _lecture_neuron(Value: Any) -> tuple[Any, Any]:
     x1, x2, w1, w2 = Value(2.0, label="x1"), Value(0.0, label="x2"), Value(-3.0, label="w1"), Value(1.0, label="w2")
     o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")).tanh()
     o.backward()
     return o, x1
 
 
-def test_draw_dot_writes_svg_and_png_that_decode(tmp_path: Path, reference) -> None:
+def test_draw_dot_writes_svg_and_png_that_decode(tmp_path: Path, reference: Implementation) -> None:
     import xml.etree.ElementTree as ElementTree
 
     import matplotlib.image
@@ -211,7 +214,7 @@ def test_draw_dot_writes_svg_and_png_that_decode(tmp_path: Path, reference) -> N
 
 
 def test_without_dot_it_prints_a_text_tree_and_how_to_install(
-    tmp_path: Path, reference, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, reference: Implementation, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import shutil
 
@@ -225,7 +228,7 @@ def test_without_dot_it_prints_a_text_tree_and_how_to_install(
 
 
 def test_the_warm_up_is_drawn_with_the_students_numbers_and_where_the_engine_disagrees(
-    tmp_path: Path, reference
+    tmp_path: Path, reference: Implementation
 ) -> None:
     import xml.etree.ElementTree as ElementTree
 
@@ -268,7 +271,9 @@ def test_the_depth_demo_says_what_it_measured_and_plots_it(tmp_path: Path) -> No
     assert image.shape[1] > 600 and image.std() > 0.05
 
 
-def test_the_demo_writes_plots_that_decode_and_restores_the_collector(tmp_path: Path, reference) -> None:
+def test_the_demo_writes_plots_that_decode_and_restores_the_collector(
+    tmp_path: Path, reference: Implementation
+) -> None:
     import gc
 
     import matplotlib.image
@@ -361,7 +366,7 @@ def test_a_passed_step_offers_the_reference_only_where_the_release_ships_it(tmp_
     assert "### BEGIN SOLUTION" not in text
 
 
-def test_the_demo_says_how_long_before_it_starts(reference) -> None:
+def test_the_demo_says_how_long_before_it_starts(reference: Implementation) -> None:
     from kata import demo
 
     with pytest.raises(NotImplementedError):
@@ -372,7 +377,7 @@ def test_the_demo_says_how_long_before_it_starts(reference) -> None:
     assert "moons   100 steps" in plan and "about" in plan
 
 
-def test_the_pictures_use_plain_floats_only_when_they_agree_with_the_engine(reference) -> None:
+def test_the_pictures_use_plain_floats_only_when_they_agree_with_the_engine(reference: Implementation) -> None:
     import random
 
     from kata import demo
@@ -380,6 +385,7 @@ def test_the_pictures_use_plain_floats_only_when_they_agree_with_the_engine(refe
     random.seed(3)
     model = reference.nn.MLP(2, [4, 4, 1])
     fast = demo.plain(model)
+    assert fast is not None
     for x in ([0.3, -0.2], [1.5, 0.7]):
         assert abs(fast(x) - model(x).data) < 1e-12
     points = [[0.1, 0.2], [0.3, -0.4]]

@@ -9,6 +9,7 @@ import stat
 import tarfile
 import time
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ from grader.submissions import (
 from grader.zoo import reference_copy
 
 
-def _zip(path, entries, links=()):
+def _zip(path: Path, entries: dict[str, str | bytes], links: Sequence[tuple[str, str]] = ()) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
@@ -44,6 +45,7 @@ def test_a_folder_with_the_package_at_any_depth(tmp_path: Path) -> None:
     reference_copy(tmp_path / "alice" / "deep" / "er", upto=99)
     submission = prepare(tmp_path / "alice", "alice", tmp_path / "scratch")
     assert submission.problem == "" and submission.found == tmp_path / "alice" / "deep" / "er" / "micrograd"
+    assert submission.package is not None and submission.found is not None
     assert (submission.package / "engine.py").read_bytes() == (submission.found / "engine.py").read_bytes()
 
 
@@ -230,7 +232,7 @@ def test_no_submission_is_named_like_the_grader_s_own_files(tmp_path: Path) -> N
     assert not {n.lower() for n in names} & OUTPUT_FILES
 
 
-def _tar(path, entries, compress="gz"):
+def _tar(path: Path, entries: dict[str, bytes], compress: str = "gz") -> Path:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         for name, data in entries.items():
@@ -254,7 +256,8 @@ def test_an_archive_is_what_its_bytes_say_not_its_name(tmp_path: Path) -> None:
     bz = prepare(_tar(tmp_path / "sly.tar.gz", package, "bz2"), "sly", tmp_path / "s")
     assert "a bzip2 archive" in bz.problem and time.monotonic() - started < 5
     renamed = prepare(_tar(tmp_path / "renamed.zip", package, "gz"), "renamed", tmp_path / "s")
-    assert renamed.problem == "" and (renamed.package / "engine.py").read_text() == "x = 1\n"
+    assert renamed.problem == "" and renamed.package is not None
+    assert (renamed.package / "engine.py").read_text() == "x = 1\n"
     (tmp_path / "text.zip").write_text("not an archive at all")
     assert "not an archive" in prepare(tmp_path / "text.zip", "text", tmp_path / "s").problem
 
@@ -288,7 +291,7 @@ NOTEBOOK = {
 }
 
 
-def _notebook(path, step=1, meta=True):
+def _notebook(path: Path, step: int = 1, meta: bool = True) -> Path:
     book = json.loads(json.dumps(NOTEBOOK))
     if meta:
         book["metadata"]["kata"]["step"] = step
@@ -314,7 +317,7 @@ def test_a_notebook_is_graded_on_the_step_of_its_folder_not_of_its_metadata(tmp_
 
 
 @pytest.mark.parametrize("target", ["classmate", "/dev/zero", "/dev/stdin", "fifo"])
-def test_a_notebook_that_is_not_a_regular_file_is_never_opened(tmp_path: Path, target) -> None:
+def test_a_notebook_that_is_not_a_regular_file_is_never_opened(tmp_path: Path, target: str) -> None:
     classmate = _notebook(tmp_path / "submitted" / "alice" / "step1" / "step1.ipynb")
     folder = tmp_path / "submitted" / "mallory" / "step1"
     folder.mkdir(parents=True)
