@@ -13,13 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kata.catalogue.core import Args, Spec
 from kata.harness.build import FORMS
 from kata.numbers import DISTINCT, close
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.ops import EXPONENT_CLASSES, FORMULAS, LIMIT, forward, partials, safe
+
+if TYPE_CHECKING:  # the oracle's graph maths needs nothing of the catalogue at run time
+    from kata.catalogue.core import Args, Spec
 
 Slot = tuple[str, Any]  # (form, constraint): constraint is a const class or a side of a kink
 
