@@ -88,9 +88,11 @@ def log_domain(mg, args: dict) -> dict:
 
 def rpow_domain(mg, args: dict) -> dict:
     """base ** Value(x) for a base <= 0: which exception it raised (any, so that a TypeError from a complex
-    number is reported as data), and its message."""
+    number is reported as data), and its message. The Value is made first, outside the try: an engine
+    whose import (or constructor) raises is an error of the case, not the op's answer."""
+    value = mg.Value(args["x"])
     try:
-        args["base"] ** mg.Value(args["x"])
+        args["base"] ** value
     except Exception as error:
         if _type(error) is NotImplementedError and STUB_PATTERN.match(_str(error)) is not None:
             raise  # a stub: not written yet
