@@ -2,8 +2,10 @@
 
 import pytest
 
+from kata.harness.observe import Implementation
 
-def pytest_collection_modifyitems(items):
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The repository's own tests run whole batches and suites in subprocesses: they get minutes, not the
     students' per-check budget (pytest-timeout's thread method still ends a real hang)."""
     for item in items:
@@ -11,7 +13,7 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def reference():
+def reference() -> Implementation:
     """The reference solution, imported under a private name (kata.oracle.reference)."""
     from kata.oracle.reference import reference as load
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from grader.zoo import reference_copy
 
-# name -> (steps solved, file, old text, new text); None: no change
-FIXTURES: dict[str, tuple[int, str, str, str] | None] = {
+# name -> (steps solved, file, old text, new text); file "": no change
+FIXTURES: dict[str, tuple[int, str, str, str]] = {
     "complete": (99, "", "", ""),
     "partial": (3, "", "", ""),
     "stub": (0, "", "", ""),

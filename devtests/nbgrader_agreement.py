@@ -20,6 +20,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from grader.zoo import Bug, bugs
 from kata.manifest import Manifest, load
@@ -63,11 +64,13 @@ print(json.dumps(results))
 """
 
 
-def notebook_of(course: Path, entry: Bug, manifest: Manifest) -> dict | None:
+def notebook_of(course: Path, entry: Bug, manifest: Manifest) -> dict[str, Any] | None:
     """The step's source notebook with the zoo entry's edits made in the student's cell (markers dropped:
     what a student's submitted notebook holds); None if an edit does not fit the cell."""
     step = manifest.step(entry.step)
-    book = json.loads((course / "source" / f"step{step.number}" / f"step{step.number}.ipynb").read_text())
+    book: dict[str, Any] = json.loads(
+        (course / "source" / f"step{step.number}" / f"step{step.number}.ipynb").read_text()
+    )
     module = step.file.removesuffix(".py")
     for cell in book["cells"]:
         text = "".join(cell["source"])
@@ -99,7 +102,8 @@ def nbgrader_scores(paths: dict[str, Path]) -> dict[str, float]:
         )
         if done.returncode != 0:
             raise SystemExit(f"the notebook runner failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        scores: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+        return scores
 
     earned: dict[str, float] = {}
     with ThreadPoolExecutor(2) as pool:

@@ -34,7 +34,7 @@ def rows(out: Path) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture
-def course(tmp_path):
+def course(tmp_path: Path) -> tuple[Path, Path, Path]:
     sub = tmp_path / "sub"
     reference_copy(sub / "alice", upto=2)
     reference_copy(sub / "bob", upto=2)
@@ -57,10 +57,12 @@ def course(tmp_path):
     return sub, roster, overrides
 
 
-def test_roster_late_policy_and_overrides_end_to_end_and_across_regrades(course, tmp_path):
+def test_roster_late_policy_and_overrides_end_to_end_and_across_regrades(
+    course: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     sub, roster, overrides = course
     out = tmp_path / "out"
-    flags = ["--roster", roster, "--due", DUE, "--late-penalty", "10%/day", "--overrides", overrides]
+    flags: list[str | Path] = ["--roster", roster, "--due", DUE, "--late-penalty", "10%/day", "--overrides", overrides]
     done = grade([sub / "alice", sub / "bob", sub / "zed"], out, *STEPS, *flags)
     assert done.returncode == 0, done.stderr
     assert "1 student(s) on the roster have no submission: s4 (Carol)" in done.stderr
@@ -108,7 +110,9 @@ def test_roster_late_policy_and_overrides_end_to_end_and_across_regrades(course,
     assert "No similarity ranking yet" in report
 
 
-def test_a_changed_overrides_file_is_applied_to_everyone_on_the_next_batch(course, tmp_path):
+def test_a_changed_overrides_file_is_applied_to_everyone_on_the_next_batch(
+    course: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     sub, _roster, overrides = course
     out = tmp_path / "out"
     done = grade([sub / "alice", sub / "bob"], out, *STEPS, "--overrides", overrides)
@@ -126,7 +130,9 @@ def test_a_changed_overrides_file_is_applied_to_everyone_on_the_next_batch(cours
     assert "second look" in (out / "alice" / "feedback.md").read_text(encoding="utf-8")
 
 
-def test_the_report_links_the_similarity_ranking_when_there_is_one(course, tmp_path):
+def test_the_report_links_the_similarity_ranking_when_there_is_one(
+    course: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     sub, _, _ = course
     out = tmp_path / "out"
     out.mkdir()
@@ -135,7 +141,7 @@ def test_the_report_links_the_similarity_ranking_when_there_is_one(course, tmp_p
     assert '<a href="similarity.csv">the similarity ranking</a>' in (out / "report.html").read_text(encoding="utf-8")
 
 
-def test_bad_course_files_are_refused_before_grading(course, tmp_path):
+def test_bad_course_files_are_refused_before_grading(course: tuple[Path, Path, Path], tmp_path: Path) -> None:
     sub, _roster, _ = course
     bad = tmp_path / "bad.csv"
     bad.write_text("name,email\nAlice,a@x\n")
@@ -156,7 +162,7 @@ def _record(source: str, submitted: str = "", name: str = "", submission: str = 
     return Record(submission or shown, source, "", 1, "v", True, "ok", name=shown, submitted_at=submitted)
 
 
-def test_the_roster_matches_by_pattern_by_id_or_by_name_without_case_or_accents(tmp_path):
+def test_the_roster_matches_by_pattern_by_id_or_by_name_without_case_or_accents(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text(
         "ID, Name ,Email,Submission\nu1,José Díaz,j@x,\nu2,Ann,a@x,classA/ann*\nbob,,b@x,\n", encoding="utf-8"
@@ -181,14 +187,14 @@ def test_the_roster_matches_by_pattern_by_id_or_by_name_without_case_or_accents(
     assert "2 submission(s) match no one on the roster: ann-b, eve" in found.problems()
 
 
-def test_a_roster_with_one_id_twice_is_refused(tmp_path):
+def test_a_roster_with_one_id_twice_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text("id,name\nu1,A\nu1,B\n")
     with pytest.raises(CourseError, match="u1 more than once"):
         Roster.load(path)
 
 
-def test_lateness_counts_started_days_or_hours_and_honours_extensions_and_caps():
+def test_lateness_counts_started_days_or_hours_and_honours_extensions_and_caps() -> None:
     policy = LatePolicy.parse("2026-11-20T23:59:00Z", "10%/day max 25%")
     on_time = lateness(policy, _record("/x/a", "2026-11-20T23:59:00Z"), None)
     assert on_time is not None and not on_time.late and on_time.percent == 0
@@ -197,16 +203,18 @@ def test_lateness_counts_started_days_or_hours_and_honours_extensions_and_caps()
     week = lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), None)
     assert week is not None and (week.units, week.percent) == (7, 25)  # capped
     extension = Student("u1", due="2026-11-30T00:00:00Z")
-    assert not lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), extension).late
+    extended = lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), extension)
+    assert extended is not None and not extended.late
     clocked = Student("u1", submitted_at="2026-11-19T00:00:00Z")  # the roster's time wins over the file's
-    assert not lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), clocked).late
+    by_the_roster = lateness(policy, _record("/x/a", "2026-11-27T23:00:00Z"), clocked)
+    assert by_the_roster is not None and not by_the_roster.late
     hourly = LatePolicy.parse("2026-11-20T23:59:00Z", "2%/hour")
     late = lateness(hourly, _record("/x/a", "2026-11-21T02:30:00Z"), None)
     assert late is not None and (late.units, late.percent) == (3, 6)
     assert lateness(hourly, _record("/x/a", ""), None) is None  # no time known: not charged
 
 
-def test_overrides_name_steps_and_checks(tmp_path):
+def test_overrides_name_steps_and_checks(tmp_path: Path) -> None:
     path = tmp_path / "o.csv"
     path.write_text("student,target,points,comment\na,3,20,x\na,step3,1/3,y\na,3.4,0,z\na,step3.op-backward,1,w\n")
     targets = [o.step_and_check() for o in load_overrides(path)]

@@ -2,11 +2,13 @@
 memory-time trade-off (step 10), on the reference, and what they say before the steps are written."""
 
 import gc
+from pathlib import Path
 
 from kata import demo_bonus
+from kata.harness.observe import Implementation
 
 
-def test_the_costs_show_the_cheap_gradient_principle(reference):
+def test_the_costs_show_the_cheap_gradient_principle(reference: Implementation) -> None:
     rows = demo_bonus.cost_rows(reference)
     assert [row["inputs"] for row in rows] == list(demo_bonus.COST_INPUTS)
     for row in rows:
@@ -16,7 +18,9 @@ def test_the_costs_show_the_cheap_gradient_principle(reference):
     assert "forward mode" in demo_bonus.cost_table(rows)[1]
 
 
-def test_checkpoints_keep_fewer_values_for_the_same_gradient_and_restore_the_collector(reference):
+def test_checkpoints_keep_fewer_values_for_the_same_gradient_and_restore_the_collector(
+    reference: Implementation,
+) -> None:
     assert gc.isenabled()
     rows = demo_bonus.trade_off(reference)
     assert gc.isenabled() and not gc.get_freeze_count()
@@ -31,7 +35,7 @@ def test_checkpoints_keep_fewer_values_for_the_same_gradient_and_restore_the_col
     assert "the least memory at k = " in "\n".join(demo_bonus.trade_off_table(rows))
 
 
-def test_before_the_steps_are_written_each_part_says_what_it_needs(tmp_path):
+def test_before_the_steps_are_written_each_part_says_what_it_needs(tmp_path: Path) -> None:
     from kata.cli import _load_impl
 
     parts = demo_bonus.run(_load_impl("exercises"), ["cost", "checkpoint"], tmp_path, plots=False)

@@ -3,6 +3,7 @@
 import ast
 import importlib.util
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,11 +14,11 @@ from kata.paths import EXERCISES, PACKAGE, SOLUTIONS
 MANIFEST = load()
 
 
-def test_committed_exercises_are_what_the_generator_makes():
+def test_committed_exercises_are_what_the_generator_makes() -> None:
     assert differences(build(SOLUTIONS / PACKAGE, MANIFEST), EXERCISES / PACKAGE) == []
 
 
-def _public_api(path):
+def _public_api(path: Path) -> dict[str, str]:
     """{name: arguments} of every module-level function and class method."""
     tree = ast.parse(path.read_text())
     api = {}
@@ -32,19 +33,20 @@ def _public_api(path):
 
 
 @pytest.mark.parametrize("module", sorted(p.stem for p in (SOLUTIONS / PACKAGE).glob("*.py")))
-def test_stubs_keep_every_name_and_signature(module):
+def test_stubs_keep_every_name_and_signature(module: str) -> None:
     assert _public_api(EXERCISES / PACKAGE / f"{module}.py") == _public_api(SOLUTIONS / PACKAGE / f"{module}.py")
 
 
-def test_every_stub_names_its_step_and_the_hint_command():
+def test_every_stub_names_its_step_and_the_hint_command() -> None:
     stubs = 0
     for path in (EXERCISES / PACKAGE).glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Raise)
-                and getattr(getattr(node.exc, "func", None), "id", "") == "NotImplementedError"
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", "") == "NotImplementedError"
             ):
-                message = node.exc.args[0].value
+                message = ast.literal_eval(node.exc.args[0])
                 if message.startswith("Step "):  # a stub (an abstract method may raise it too)
                     assert message.endswith(f"(make hint STEP={message.split()[1][:-1]})"), message
                     stubs += 1
@@ -52,12 +54,13 @@ def test_every_stub_names_its_step_and_the_hint_command():
     assert stubs == regions > 0
 
 
-def test_the_stubs_import_cleanly_and_hold_no_solution(tmp_path):
+def test_the_stubs_import_cleanly_and_hold_no_solution(tmp_path: Path) -> None:
     for path in (EXERCISES / PACKAGE).glob("*.py"):
         assert "BEGIN SOLUTION" not in path.read_text()
     spec = importlib.util.spec_from_file_location(
         "stubs", EXERCISES / PACKAGE / "__init__.py", submodule_search_locations=[str(EXERCISES / PACKAGE)]
     )
+    assert spec is not None and spec.loader is not None
     package = importlib.util.module_from_spec(spec)
     sys.modules["stubs"] = package
     try:
@@ -69,7 +72,7 @@ def test_the_stubs_import_cleanly_and_hold_no_solution(tmp_path):
             del sys.modules[name]
 
 
-def test_upto_keeps_the_reference_for_steps_up_to_n():
+def test_upto_keeps_the_reference_for_steps_up_to_n() -> None:
     two = build(SOLUTIONS / PACKAGE, MANIFEST, upto=2)["engine.py"]
     assert "out = Value(self.data * other.data" in two  # step 2 kept
     assert "Step 3: add this op's chain-rule contribution" in two  # step 3 stubbed
@@ -96,7 +99,7 @@ hints = ["a", "b", "c"]
 """)
 
 
-def test_regions_map_to_the_innermost_function():
+def test_regions_map_to_the_innermost_function() -> None:
     source = (
         "class C:\n"
         "    def g(self):\n"
@@ -136,6 +139,6 @@ def test_regions_map_to_the_innermost_function():
         ("def f(:\n", "does not parse"),
     ],
 )
-def test_malformed_regions_are_reported_with_file_and_line(source, message):
+def test_malformed_regions_are_reported_with_file_and_line(source: str, message: str) -> None:
     with pytest.raises(GeneratorError, match=message.replace("(", r"\(")):
         find_regions("m.py", source, STEPS)

@@ -13,7 +13,7 @@ from grader.submissions import _tag
 
 
 @pytest.fixture(scope="module")
-def partial(tmp_path_factory) -> Path:
+def partial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("fixtures"), "partial")
 
 
@@ -33,7 +33,7 @@ STEPS = ("--steps", "1", "--no-sandbox")  # what these tests prove is in the nam
 STEP1 = points(FULL[1])
 
 
-def test_colliding_and_unicode_names_each_get_a_row_of_their_own(partial, tmp_path):
+def test_colliding_and_unicode_names_each_get_a_row_of_their_own(partial: Path, tmp_path: Path) -> None:
     sources = copies(tmp_path / "class", partial, ["a b", "a_b", "José", "Zoë"])
     done = grade(sources, tmp_path / "out", *STEPS)
     assert done.returncode == 0, done.stderr
@@ -47,7 +47,7 @@ def test_colliding_and_unicode_names_each_get_a_row_of_their_own(partial, tmp_pa
     assert "José" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
-def test_a_regrade_of_one_student_merges_into_the_class(partial, tmp_path):
+def test_a_regrade_of_one_student_merges_into_the_class(partial: Path, tmp_path: Path) -> None:
     sources = copies(tmp_path / "class", partial, ["alice", "bob", "carol"])
     assert grade(sources, tmp_path / "out", *STEPS).returncode == 0
     before = rows(tmp_path / "out")
@@ -62,14 +62,14 @@ def test_a_regrade_of_one_student_merges_into_the_class(partial, tmp_path):
     assert after["bob"]["graded_at"] >= before["bob"]["graded_at"]
     # a late student in another folder, under the same name: a row of its own, the class's bob untouched
     other = copies(tmp_path / "late", partial, ["bob"])
-    late = grade(other, tmp_path / "out", *STEPS)
-    assert late.returncode == 0 and f"is named like bob, graded before from {sources[1]}" in late.stderr
+    elsewhere = grade(other, tmp_path / "out", *STEPS)
+    assert elsewhere.returncode == 0 and f"is named like bob, graded before from {sources[1]}" in elsewhere.stderr
     merged = rows(tmp_path / "out")
     assert len(merged) == 4 and merged["bob"] == after["bob"]
     assert merged[f"bob-{_tag(other[0])}"]["source"] == str(other[0])
 
 
-def test_a_regrade_under_another_seed_is_refused_unless_allowed(partial, tmp_path):
+def test_a_regrade_under_another_seed_is_refused_unless_allowed(partial: Path, tmp_path: Path) -> None:
     sources = copies(tmp_path / "class", partial, ["alice", "bob"])
     assert grade(sources, tmp_path / "out", *STEPS).returncode == 0
     before = (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8")
@@ -86,7 +86,7 @@ def test_a_regrade_under_another_seed_is_refused_unless_allowed(partial, tmp_pat
     assert {r["seed"] for r in rows(tmp_path / "out").values()} == {"8"}
 
 
-def test_notebooks_in_nbgrader_s_layout_are_named_after_their_student(tmp_path):
+def test_notebooks_in_nbgrader_s_layout_are_named_after_their_student(tmp_path: Path) -> None:
     from devtests.test_submissions import _notebook
 
     for student in ("alice", "bob"):
@@ -97,7 +97,7 @@ def test_notebooks_in_nbgrader_s_layout_are_named_after_their_student(tmp_path):
     assert {k: r["name"] for k, r in rows(tmp_path / "out").items()} == {"alice-step1": "alice", "bob-step1": "bob"}
 
 
-def test_the_similarity_ranking_names_submissions_as_the_gradebook_does(partial, tmp_path):
+def test_the_similarity_ranking_names_submissions_as_the_gradebook_does(partial: Path, tmp_path: Path) -> None:
     import subprocess
     import sys
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ MANIFEST = load()
 FULL = {s.number: s.points for s in MANIFEST.steps}  # every step's points, bonus included
 
 
-def points(x) -> str:
+def points(x: float) -> str:
     return f"{x:g}"
 
 
@@ -54,14 +55,16 @@ GRADER = [sys.executable, "-m", "grader", "grade"]  # the command line under tes
 HANG_TIMEOUT = "3"  # seconds: only the hanging fixture's hanging checks ever reach it
 
 
-def grade(submissions, out, *extra, cwd=ROOT):
+def grade(
+    submissions: Iterable[Path | str], out: Path, *extra: str | Path, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     command = [*GRADER, *map(str, submissions), "--out", str(out), "--seed", SEED, *extra]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")
-def fixtures(tmp_path_factory):
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("submissions")
     return {name: build(folder, name) for name in FIXTURES}
 
@@ -96,7 +99,9 @@ def steady_gradebook(out: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module", params=MODES)
-def graded(request, fixtures, tmp_path_factory):
+def graded(
+    request: pytest.FixtureRequest, fixtures: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     """name -> the output folder it was graded into (the hanging fixture has a batch of its own)."""
     steady, hanging = tmp_path_factory.mktemp("grades"), tmp_path_factory.mktemp("hanging")
     done = grade([p for n, p in fixtures.items() if n != "hanging"], steady, "--jobs", "2", request.param)
@@ -106,12 +111,12 @@ def graded(request, fixtures, tmp_path_factory):
     return {name: hanging if name == "hanging" else steady for name in fixtures}
 
 
-def rows_of(graded) -> dict[str, dict]:
+def rows_of(graded: dict[str, Path]) -> dict[str, dict[str, str]]:
     return {r["submission"]: r for out in set(graded.values()) for r in csv.DictReader((out / "gradebook.csv").open())}
 
 
 @pytest.mark.parametrize("name", list(FIXTURES))
-def test_outputs_match_the_golden_files(graded, name):
+def test_outputs_match_the_golden_files(graded: dict[str, Path], name: str) -> None:
     for file, text in normalized(graded[name], name).items():
         golden = GOLDEN / name / file
         if os.environ.get("UPDATE_GOLDEN"):
@@ -121,14 +126,14 @@ def test_outputs_match_the_golden_files(graded, name):
         assert text == golden.read_text(), f"{name}/{file} differs from its golden file (UPDATE_GOLDEN=1 to accept)"
 
 
-def _line_of(fixtures, name: str, text: str) -> int:
+def _line_of(fixtures: dict[str, Path], name: str, text: str) -> int:
     """The line of a fixture's file where text starts (the fixtures' edits say where they broke it)."""
     _, file, _, _ = FIXTURES[name]
     source = next(fixtures[name].rglob(file)).read_text()
     return source[: source.index(text)].count("\n") + 1
 
 
-def test_the_statuses_say_what_happened(graded, fixtures):
+def test_the_statuses_say_what_happened(graded: dict[str, Path], fixtures: dict[str, Path]) -> None:
     rows = rows_of(graded)
     syntax, missing = (
         _line_of(fixtures, "syntax_error", "class Module(:"),
@@ -151,7 +156,7 @@ def test_the_statuses_say_what_happened(graded, fixtures):
     assert rows["hanging"]["step5"] == points(FULL[5]) and rows["hanging"]["step1"] == points(FULL[1])
 
 
-def test_gradescope_results_have_one_test_per_check(graded):
+def test_gradescope_results_have_one_test_per_check(graded: dict[str, Path]) -> None:
     results = json.loads((graded["partial"] / "partial" / "results.json").read_text())
     assert results["score"] == FULL[1] + FULL[2] + FULL[3] and results["max_score"] == MANIFEST.total_points
     assert all(t["name"].startswith(f"Step {t['number'].split('.')[0]}: ") for t in results["tests"])
@@ -161,7 +166,7 @@ def test_gradescope_results_have_one_test_per_check(graded):
     assert {t["status"] for t in results["tests"]} == {"passed", "failed"}
 
 
-def test_the_same_batch_twice_gives_identical_gradebooks(fixtures, tmp_path):
+def test_the_same_batch_twice_gives_identical_gradebooks(fixtures: dict[str, Path], tmp_path: Path) -> None:
     chosen = [fixtures[n] for n in ("complete", "partial", "syntax_error", "crashing")]
     first, second = grade(chosen, tmp_path / "a", "--jobs", "2"), grade(chosen, tmp_path / "b", "--jobs", "1")
     assert first.returncode == second.returncode == 0
@@ -170,7 +175,7 @@ def test_the_same_batch_twice_gives_identical_gradebooks(fixtures, tmp_path):
         assert normalized(tmp_path / "a", name) == normalized(tmp_path / "b", name)
 
 
-def test_a_batch_killed_halfway_resumes_to_the_same_gradebook(fixtures, tmp_path):
+def test_a_batch_killed_halfway_resumes_to_the_same_gradebook(fixtures: dict[str, Path], tmp_path: Path) -> None:
     copies = []
     for i in range(6):
         copy = tmp_path / "in" / f"student{i}"
@@ -206,7 +211,7 @@ def test_a_batch_killed_halfway_resumes_to_the_same_gradebook(fixtures, tmp_path
     assert all((out / name / "record.json").stat().st_mtime_ns == mtime for name, mtime in kept.items())
 
 
-def test_a_changed_submission_is_regraded_on_resume(fixtures, tmp_path):
+def test_a_changed_submission_is_regraded_on_resume(fixtures: dict[str, Path], tmp_path: Path) -> None:
     copy = tmp_path / "in" / "alice"
     shutil.copytree(fixtures["complete"], copy)
     assert grade([copy], tmp_path / "out").returncode == 0
@@ -218,7 +223,7 @@ def test_a_changed_submission_is_regraded_on_resume(fixtures, tmp_path):
     assert row["status"] == "ok" and row["score"] != points(sum(FULL.values()))
 
 
-def test_a_second_grader_on_the_same_folder_refuses_to_start(fixtures, tmp_path):
+def test_a_second_grader_on_the_same_folder_refuses_to_start(fixtures: dict[str, Path], tmp_path: Path) -> None:
     with OutputLock(tmp_path / "out"):
         done = grade([fixtures["complete"]], tmp_path / "out")
         with pytest.raises(Busy):
@@ -228,7 +233,7 @@ def test_a_second_grader_on_the_same_folder_refuses_to_start(fixtures, tmp_path)
     assert not (tmp_path / "out" / "gradebook.csv").exists()
 
 
-def test_no_submission_grades_the_bundled_samples(tmp_path):
+def test_no_submission_grades_the_bundled_samples(tmp_path: Path) -> None:
     done = grade([], tmp_path / "out")
     assert done.returncode == 0, done.stderr
     rows = {r["submission"]: r for r in csv.DictReader((tmp_path / "out" / "gradebook.csv").open())}
@@ -237,7 +242,7 @@ def test_no_submission_grades_the_bundled_samples(tmp_path):
     assert float(rows["typical_bugs"]["score"]) < float(rows["complete"]["score"])
 
 
-def test_an_honest_submission_may_use_any_standard_library_module(tmp_path):
+def test_an_honest_submission_may_use_any_standard_library_module(tmp_path: Path) -> None:
     """The child drops to an unprivileged user: every stdlib module must stay importable after that."""
     from grader.zoo import reference_copy
 
@@ -289,7 +294,9 @@ def _alive(process: tuple[int, str]) -> bool:
         return False
 
 
-def test_ctrl_c_stops_promptly_keeps_what_finished_and_resume_completes_it(fixtures, tmp_path):
+def test_ctrl_c_stops_promptly_keeps_what_finished_and_resume_completes_it(
+    fixtures: dict[str, Path], tmp_path: Path
+) -> None:
     copies = []
     for i in range(5):
         copy = tmp_path / "in" / f"student{i}"
@@ -307,7 +314,7 @@ def test_ctrl_c_stops_promptly_keeps_what_finished_and_resume_completes_it(fixtu
         start_new_session=True,
     )
     deadline = time.monotonic() + 300
-    children: set = set()
+    children: set[tuple[int, str]] = set()
     while time.monotonic() < deadline and not (children and (out / "student0" / "record.json").exists()):
         time.sleep(0.05)
         children = _descendants(process.pid) if (out / "student0" / "record.json").exists() else set()
@@ -338,7 +345,7 @@ def test_ctrl_c_stops_promptly_keeps_what_finished_and_resume_completes_it(fixtu
     assert rows["student1"]["status"] == "timeout in step 2 (importing engine.py)"
 
 
-def test_a_file_named_like_an_option_never_acts_as_one(fixtures, tmp_path):
+def test_a_file_named_like_an_option_never_acts_as_one(fixtures: dict[str, Path], tmp_path: Path) -> None:
     """`grader *` in a folder where a student left files named --no-sandbox and --steps=1: the grader cannot
     tell them from options typed on purpose, so it grades nothing and says how to go on; after `--` (or
     as ./NAME) they are submissions like any other file (and worth nothing)."""
@@ -364,7 +371,7 @@ def test_a_file_named_like_an_option_never_acts_as_one(fixtures, tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader gives children uids of their own")
-def test_two_graders_never_hand_out_the_same_child_uid(tmp_path):
+def test_two_graders_never_hand_out_the_same_child_uid(tmp_path: Path) -> None:
     from grader.sandbox import UidPool
 
     first, second = UidPool(), UidPool()  # two graders on one machine share the lock folder
@@ -375,7 +382,7 @@ def test_two_graders_never_hand_out_the_same_child_uid(tmp_path):
     assert first.acquire() == held[0]
 
 
-def test_bubblewrap_hides_the_kata_and_the_class_when_they_live_under_usr(tmp_path):
+def test_bubblewrap_hides_the_kata_and_the_class_when_they_live_under_usr(tmp_path: Path) -> None:
     """The sandbox shows the system's /usr read-only; a repository, an output folder or submissions kept
     under /usr are covered by an empty tmpfs there."""
     from grader.sandbox import Interpreter, Sandbox, hidden_folders

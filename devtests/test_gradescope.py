@@ -8,7 +8,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,12 +41,12 @@ GRADES = pytest.mark.skipif(os.geteuid() != 0 and not HAVE_BWRAP, reason="needs 
 
 
 @pytest.fixture(scope="module")
-def autograder(tmp_path_factory):
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_gradescope(tmp_path_factory.mktemp("gs") / "build", seed=SEED, timeout=5)
 
 
 @pytest.fixture
-def world():
+def world() -> Iterator[Path]:
     """A folder every user can traverse (pytest's own tmp folders are private to root, which would hide
     the secrets by accident): the simulated /autograder lives here, as it does in Gradescope's image."""
     folder = Path(tempfile.mkdtemp(prefix="kata-gs-test-"))
@@ -53,7 +55,9 @@ def world():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_autograder(zip_path, root, submission=None, break_it=False, **env):
+def run_autograder(
+    zip_path: Path, root: Path, submission: Path | None = None, break_it: bool = False, **env: str
+) -> dict[str, Any]:
     """Lay out /autograder as Gradescope does, and run run_autograder on it."""
     (root / "source").mkdir(parents=True)
     os.chmod(root, 0o755)
@@ -68,7 +72,8 @@ def run_autograder(zip_path, root, submission=None, break_it=False, **env):
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": sys.executable, **env}
     done = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    return json.loads((root / "results" / "results.json").read_text())
+    results: dict[str, Any] = json.loads((root / "results" / "results.json").read_text())
+    return results
 
 
 def attacker(folder: Path, autograder_root: Path, witness: Path) -> Path:
@@ -98,7 +103,7 @@ raise ImportError("the answer key is out of reach" if not _seen else "read " + "
     return package.parent
 
 
-def test_the_zip_has_gradescopes_layout(autograder):
+def test_the_zip_has_gradescopes_layout(autograder: Path) -> None:
     with zipfile.ZipFile(autograder) as bundle:
         names = set(bundle.namelist())
         mode = bundle.getinfo("run_autograder").external_attr >> 16
@@ -110,7 +115,7 @@ def test_the_zip_has_gradescopes_layout(autograder):
 
 
 @GRADES
-def test_a_complete_submission_gets_every_point(autograder, world, tmp_path):
+def test_a_complete_submission_gets_every_point(autograder: Path, world: Path, tmp_path: Path) -> None:
     results = run_autograder(autograder, world / "autograder", reference_copy(tmp_path / "s", upto=99).parent)
     assert results["score"] == FULL and results["max_score"] == MANIFEST.total_points
     assert all(t["status"] == "passed" for t in results["tests"])
@@ -118,14 +123,14 @@ def test_a_complete_submission_gets_every_point(autograder, world, tmp_path):
 
 
 @GRADES
-def test_a_partial_submission_gets_its_steps(autograder, world, tmp_path):
+def test_a_partial_submission_gets_its_steps(autograder: Path, world: Path, tmp_path: Path) -> None:
     results = run_autograder(autograder, world / "autograder", reference_copy(tmp_path / "s", upto=3).parent)
     assert results["score"] == sum(s.points for s in MANIFEST.steps if s.number <= 3)
     assert {t["number"].split(".")[0] for t in results["tests"] if t["status"] == "passed"} == {"1", "2", "3"}
 
 
 @GRADES
-def test_a_flat_upload_is_assembled_into_a_package(autograder, world, tmp_path):
+def test_a_flat_upload_is_assembled_into_a_package(autograder: Path, world: Path, tmp_path: Path) -> None:
     """Files dragged into Gradescope without their micrograd/ folder: graded in full, and told so."""
     package = reference_copy(tmp_path / "s", upto=99)
     flat = tmp_path / "flat"
@@ -138,7 +143,7 @@ def test_a_flat_upload_is_assembled_into_a_package(autograder, world, tmp_path):
 
 
 @GRADES
-def test_the_visibility_knob_hides_tests_and_expected_values(world, tmp_path):
+def test_the_visibility_knob_hides_tests_and_expected_values(world: Path, tmp_path: Path) -> None:
     """make gradescope VISIBILITY=after_due_date DETAILS=brief: every test shown after the due date, and a
     failing one names its likely bug without the case or the expected value; the total is always shown."""
     from grader.zoo import bug, with_bugs
@@ -154,7 +159,7 @@ def test_the_visibility_knob_hides_tests_and_expected_values(world, tmp_path):
 
 
 @pytest.mark.parametrize("no_bwrap", ["1", ""], ids=["without-bubblewrap", "with-bubblewrap-if-it-works"])
-def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
+def test_student_code_never_runs_as_root(autograder: Path, world: Path, tmp_path: Path, no_bwrap: str) -> None:
     package = reference_copy(tmp_path / "s", upto=99)
     engine = package / "engine.py"
     engine.write_text(
@@ -174,7 +179,9 @@ def test_student_code_never_runs_as_root(autograder, world, tmp_path, no_bwrap):
 
 @ROOT_ONLY
 @pytest.mark.parametrize("no_bwrap", ["1", ""], ids=["without-bubblewrap", "with-bubblewrap-if-it-works"])
-def test_the_reference_and_the_seed_are_out_of_reach(autograder, world, tmp_path, no_bwrap):
+def test_the_reference_and_the_seed_are_out_of_reach(
+    autograder: Path, world: Path, tmp_path: Path, no_bwrap: str
+) -> None:
     witness = world / "witness"
     witness.mkdir(mode=0o777)
     os.chmod(witness, 0o1777)
@@ -190,7 +197,7 @@ def test_the_reference_and_the_seed_are_out_of_reach(autograder, world, tmp_path
 
 
 @ROOT_ONLY
-def test_a_python_out_of_the_unprivileged_users_reach_is_refused(autograder, world, tmp_path):
+def test_a_python_out_of_the_unprivileged_users_reach_is_refused(autograder: Path, world: Path, tmp_path: Path) -> None:
     """The only Python for children lives where an unprivileged user cannot go (a pyenv under /root): the
     autograder refuses to grade, says it is misconfigured, and no student code runs at all."""
     private = world / "private"
@@ -215,7 +222,7 @@ def test_a_python_out_of_the_unprivileged_users_reach_is_refused(autograder, wor
     assert list(witness.iterdir()) == [], "student code ran"
 
 
-def test_a_missing_python_still_writes_results(autograder, world, tmp_path):
+def test_a_missing_python_still_writes_results(autograder: Path, world: Path, tmp_path: Path) -> None:
     results = run_autograder(
         autograder, world / "autograder", reference_copy(tmp_path / "s", upto=99).parent, PYTHON="/nowhere/python3.11"
     )
@@ -224,12 +231,12 @@ def test_a_missing_python_still_writes_results(autograder, world, tmp_path):
 
 
 @GRADES
-def test_an_empty_submission_gets_zero_and_a_reason(autograder, world):
+def test_an_empty_submission_gets_zero_and_a_reason(autograder: Path, world: Path) -> None:
     results = run_autograder(autograder, world / "autograder")
     assert results["score"] == 0 and "no micrograd package" in results["output"]
 
 
-def test_a_broken_autograder_still_writes_results(autograder, world, tmp_path):
+def test_a_broken_autograder_still_writes_results(autograder: Path, world: Path, tmp_path: Path) -> None:
     results = run_autograder(
         autograder, world / "autograder", reference_copy(tmp_path / "s", upto=99).parent, break_it=True
     )
@@ -238,7 +245,7 @@ def test_a_broken_autograder_still_writes_results(autograder, world, tmp_path):
 
 
 @ROOT_ONLY
-def test_a_root_grader_refuses_a_child_python_nobody_can_run(tmp_path, monkeypatch):
+def test_a_root_grader_refuses_a_child_python_nobody_can_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without bubblewrap, a root grader whose only Python is out of an unprivileged user's reach refuses to
     start, instead of running student code as root (what it did before)."""
     from grader.sandbox import build_harness

@@ -8,6 +8,7 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from grader.sandbox import CHILD, build_harness
 from kata.paths import ROOT
@@ -25,7 +26,7 @@ ORACLE_NAMES = {
 MATH_ALLOWED = {"probes/step1.py", "probes/step5.py"}
 
 
-def test_the_harness_folder_holds_the_sandbox_package_and_nothing_else(tmp_path):
+def test_the_harness_folder_holds_the_sandbox_package_and_nothing_else(tmp_path: Path) -> None:
     harness = build_harness(tmp_path)
     files = sorted(str(p.relative_to(harness)) for p in harness.rglob("*") if p.is_file())
     sources = sorted(["kata/__init__.py", *(f"kata/harness/{p.relative_to(HARNESS)}" for p in HARNESS.rglob("*.py"))])
@@ -36,7 +37,7 @@ def test_the_harness_folder_holds_the_sandbox_package_and_nothing_else(tmp_path)
     assert (harness / CHILD).is_file()
 
 
-def test_importing_it_as_the_sandbox_does_loads_only_the_standard_library_and_the_harness(tmp_path):
+def test_importing_it_as_the_sandbox_does_loads_only_the_standard_library_and_the_harness(tmp_path: Path) -> None:
     harness = build_harness(tmp_path)
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
@@ -62,14 +63,14 @@ def _sources() -> dict[str, ast.Module]:
     return {str(p.relative_to(HARNESS)): ast.parse(p.read_text(encoding="utf-8")) for p in HARNESS.rglob("*.py")}
 
 
-def test_no_function_of_the_harness_is_named_like_an_answer():
+def test_no_function_of_the_harness_is_named_like_an_answer() -> None:
     """(The kata engine's Value has methods named tanh and sigmoid: they only record the operation.)"""
     for name, tree in _sources().items():
         defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
         assert not defined & ORACLE_NAMES, f"{name} defines {defined & ORACLE_NAMES}"
 
 
-def test_the_harness_imports_nothing_that_knows_an_answer():
+def test_the_harness_imports_nothing_that_knows_an_answer() -> None:
     for name, tree in _sources().items():
         for node in ast.walk(tree):
             modules = []
@@ -84,13 +85,13 @@ def test_the_harness_imports_nothing_that_knows_an_answer():
                     assert name in MATH_ALLOWED, f"{name} imports math: the harness computes no maths"
 
 
-def test_the_kata_engine_computes_nothing_itself():
+def test_the_kata_engine_computes_nothing_itself() -> None:
     """kata.harness.tracer records operations; every number comes from the evaluator it is given."""
     from kata.harness.tracer import make_engine
 
     asked = []
 
-    def evaluator(message):
+    def evaluator(message: dict[str, Any]) -> dict[str, list[float]]:
         asked.append(message)
         return {"values": [42.0] * len(message.get("vids", []))}
 

@@ -1,6 +1,7 @@
 """kata.messages: the words for a student, checked one by one (no suite is run here)."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -46,13 +47,13 @@ def _line(text: str, needle: str, occurrence: int = 1) -> int:
     return lines[occurrence - 1]
 
 
-def test_code_written_below_a_stub_is_found_and_the_stubs_own_scaffold_is_not():
+def test_code_written_below_a_stub_is_found_and_the_stubs_own_scaffold_is_not() -> None:
     assert code_below_stub(ENGINE, _line(ENGINE, "raise", 1)) == _line(ENGINE, "self.grad += other.data")
     assert code_below_stub(ENGINE, _line(ENGINE, "raise", 2)) == 0  # def _backward, out._backward =, return out
     assert code_below_stub(ENGINE, _line(ENGINE, "raise", 3)) == 0
 
 
-def test_the_message_says_which_line_to_delete(tmp_path):
+def test_the_message_says_which_line_to_delete(tmp_path: Path) -> None:
     (tmp_path / "engine.py").write_text(ENGINE)
     line = _line(ENGINE, "raise", 1)
     info = {"type": "NotImplementedError", "stub_step": 3, "file": "engine.py", "line": line, "function": "_backward"}
@@ -62,27 +63,27 @@ def test_the_message_says_which_line_to_delete(tmp_path):
     assert stub_left_in_place(tmp_path, {**info, "line": _line(ENGINE, "raise", 2)}) == ""
 
 
-def test_function_at_names_closures_by_their_owner():
+def test_function_at_names_closures_by_their_owner() -> None:
     assert function_at(ENGINE, _line(ENGINE, "self.grad +=")) == "Value.__mul__._backward"
     assert function_at(ENGINE, _line(ENGINE, "def __add__") + 1) == "Value.__add__"
     assert function_at("x = 1\n", 1) == ""
 
 
-def test_attribute_errors_keep_pythons_did_you_mean():
+def test_attribute_errors_keep_pythons_did_you_mean() -> None:
     class Value:
-        def __init__(self):
+        def __init__(self) -> None:
             self.data = 1.0
 
     with pytest.raises(AttributeError) as caught:
-        Value().dat  # noqa: B018 - the misspelling is the test
+        Value().dat  # type: ignore[attr-defined]  # noqa: B018 - the misspelling is the test
     assert did_you_mean(caught.value) == "Did you mean: 'data'?"
-    with pytest.raises(NameError) as caught:
+    with pytest.raises(NameError) as misnamed:
         lenn([])  # type: ignore[name-defined]  # noqa: F821
-    assert did_you_mean(caught.value) == "Did you mean: 'len'?"
+    assert did_you_mean(misnamed.value) == "Did you mean: 'len'?"
     assert did_you_mean(ValueError("x")) == ""
 
 
-def test_no_message_points_at_a_readme_section():
+def test_no_message_points_at_a_readme_section() -> None:
     for kind, message in (
         ("AttributeError", "'Value' object has no attribute 'grad'"),
         ("AttributeError", "'Value' object has no attribute 'dat'. Did you mean: 'data'?"),
@@ -92,7 +93,7 @@ def test_no_message_points_at_a_readme_section():
         assert "README" not in explain({"type": kind, "message": message})
 
 
-def test_none_and_raised_exceptions_read_as_words():
+def test_none_and_raised_exceptions_read_as_words() -> None:
     assert "did you forget `return`?" in show({"not_a_number": "NoneType", "repr": "None"})
     assert show({"raised": "OverflowError"}) == "an OverflowError raised by your code"
     assert show({"raised": "ValueError"}) == "a ValueError raised by your code"
@@ -111,7 +112,7 @@ DUMP = """..F
 """
 
 
-def test_a_timeout_in_the_students_code_is_called_a_loop_and_located(tmp_path):
+def test_a_timeout_in_the_students_code_is_called_a_loop_and_located(tmp_path: Path) -> None:
     package = tmp_path / "micrograd"
     package.mkdir()
     stack = parse_timeout_dump(DUMP.format(root="/repo", package=package), package)
@@ -120,7 +121,7 @@ def test_a_timeout_in_the_students_code_is_called_a_loop_and_located(tmp_path):
     assert "engine.py line 201, in topological_order:  while True:" in text and "infinite loop" in text
 
 
-def test_a_timeout_elsewhere_is_not_blamed_on_the_student(tmp_path):
+def test_a_timeout_elsewhere_is_not_blamed_on_the_student(tmp_path: Path) -> None:
     package = tmp_path / "micrograd"
     package.mkdir()
     dump = DUMP.format(root="/repo", package="/somewhere/else")

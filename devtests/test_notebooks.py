@@ -5,31 +5,34 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from devtests.nbgrader_roundtrip import SEED, release_problems
 from grader import notebooks
 from grader.submissions import Rejected, package_from_notebook
-from kata.manifest import load
+from kata.manifest import Step, load
 from kata.paths import ROOT
 
 MANIFEST = load()
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     course = tmp_path_factory.mktemp("course")
     notebooks.build(course, SEED, MANIFEST)
     return course
 
 
-def _book(course, n):
-    return json.loads((course / "source" / f"step{n}" / f"step{n}.ipynb").read_text())
+def _book(course: Path, n: int) -> dict[str, Any]:
+    book: dict[str, Any] = json.loads((course / "source" / f"step{n}" / f"step{n}.ipynb").read_text())
+    return book
 
 
 @pytest.mark.parametrize("step", MANIFEST.steps, ids=lambda s: f"step{s.number}")
-def test_every_notebook_teaches_then_asks_then_checks(course, step):
+def test_every_notebook_teaches_then_asks_then_checks(course: Path, step: Step) -> None:
     book = _book(course, step.number)
     assert book["metadata"]["kata"] == {"step": step.number}
     cells = book["cells"]
@@ -46,7 +49,7 @@ def test_every_notebook_teaches_then_asks_then_checks(course, step):
     assert all("BEGIN SOLUTION" not in "".join(c["source"]) for c in given)
 
 
-def test_the_release_check_sees_solutions_markers_and_hidden_tests(course, tmp_path):
+def test_the_release_check_sees_solutions_markers_and_hidden_tests(course: Path, tmp_path: Path) -> None:
     fake = tmp_path / "fake"
     shutil.copytree(course / "source", fake / "release")  # an unprocessed notebook posing as a release
     found = "\n".join(release_problems(fake, MANIFEST))
@@ -54,7 +57,7 @@ def test_the_release_check_sees_solutions_markers_and_hidden_tests(course, tmp_p
     assert "the inputs of a hidden case are in the release" in found
 
 
-def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
+def test_our_grader_grades_a_notebook_on_its_step_only(course: Path, tmp_path: Path) -> None:
     blank = json.loads(json.dumps(_book(course, 3)))
     for cell in blank["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("solution"):
@@ -82,7 +85,7 @@ def test_our_grader_grades_a_notebook_on_its_step_only(course, tmp_path):
     assert rows["wrong"]["status"] == "ok" and float(rows["wrong"]["score"]) < 20 and rows["wrong"]["max_score"] == "20"
 
 
-def test_a_notebook_without_micrograd_cells_is_refused(tmp_path):
+def test_a_notebook_without_micrograd_cells_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x.ipynb").write_text(
         json.dumps({"cells": [{"cell_type": "code", "source": "print(1)"}], "metadata": {}})
     )

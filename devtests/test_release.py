@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -18,18 +19,18 @@ MANIFEST = load()
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return release.build(tmp_path_factory.mktemp("release") / "student-release", MANIFEST)
 
 
-def test_it_holds_no_solution_and_no_instructor_extras(built):
+def test_it_holds_no_solution_and_no_instructor_extras(built: Path) -> None:
     assert release.leaks(built, MANIFEST) == []
     absent = ("solutions", "grader", "devtests", "tools", ".ci", "docs/instructors.md", "docs/maintainers.md")
     for name in (*absent, *release.MAINTAINERS_ONLY):
         assert not (built / name).exists(), name
 
 
-def test_it_ships_the_readme_unchanged_and_the_readme_needs_nothing_it_leaves_out(built):
+def test_it_ships_the_readme_unchanged_and_the_readme_needs_nothing_it_leaves_out(built: Path) -> None:
     shipped = (built / "README.md").read_bytes()
     assert shipped == (ROOT / "README.md").read_bytes()
     readme = shipped.decode()
@@ -42,14 +43,14 @@ def test_it_ships_the_readme_unchanged_and_the_readme_needs_nothing_it_leaves_ou
             assert (built / link).exists(), f"README.md links to {link}, which the release does not hold"
 
 
-def test_it_ships_exactly_the_pictures_the_readme_shows(built):
+def test_it_ships_exactly_the_pictures_the_readme_shows(built: Path) -> None:
     shown = set(release.readme_pictures((ROOT / "README.md").read_text()))
     shipped = {str(p.relative_to(built)) for p in (built / "docs").rglob("*") if p.is_file()}
     assert shown and shipped == shown
     assert "docs/images/class_report.png" not in shipped  # the instructors' picture of a class
 
 
-def test_the_leak_check_would_see_a_solution(built, tmp_path):
+def test_the_leak_check_would_see_a_solution(built: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(built, copy)
     shutil.copy(SOLUTIONS / PACKAGE / "engine.py", copy / "exercises" / PACKAGE / "engine.py")
@@ -58,14 +59,14 @@ def test_the_leak_check_would_see_a_solution(built, tmp_path):
     assert any("marker" in problem for problem in found)
 
 
-def test_its_own_self_test_and_make_check_pass_inside_it(built):
+def test_its_own_self_test_and_make_check_pass_inside_it(built: Path) -> None:
     assert release.self_test(built).returncode == 0
     done = subprocess.run(["make", "check"], cwd=built, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "self test: the stubs import and every step reports todo" in done.stdout
 
 
-def test_the_recorded_expectations_judge_like_the_reference(built, tmp_path):
+def test_the_recorded_expectations_judge_like_the_reference(built: Path, tmp_path: Path) -> None:
     solved = subprocess.run(
         [sys.executable, "-m", "kata", "test", "all", "--impl", str(SOLUTIONS)],
         cwd=built,
@@ -86,7 +87,7 @@ def test_the_recorded_expectations_judge_like_the_reference(built, tmp_path):
     assert "the derivative of tanh is computed from the input" in failed.stdout
 
 
-def test_reset_works_from_the_frozen_templates(built, tmp_path):
+def test_reset_works_from_the_frozen_templates(built: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(built, copy)
     solved = build(SOLUTIONS / PACKAGE, MANIFEST, upto=1)["numeric.py"] + "    # a closing note of mine\n"
@@ -99,7 +100,7 @@ def test_reset_works_from_the_frozen_templates(built, tmp_path):
     assert list((copy / ".kata" / "backups").rglob("numeric.py"))
 
 
-def test_the_classroom_workflow_grades_every_step_with_its_points(built):
+def test_the_classroom_workflow_grades_every_step_with_its_points(built: Path) -> None:
     workflow = (built / ".github" / "workflows" / "classroom.yml").read_text()
     required = [s for s in MANIFEST.steps if not s.bonus]
     for step in required:
@@ -110,7 +111,7 @@ def test_the_classroom_workflow_grades_every_step_with_its_points(built):
     assert sum(int(m) for m in re.findall(r"max-score: (\d+)", workflow)) == MANIFEST.total_points
 
 
-def test_the_zip_holds_the_folder(built):
+def test_the_zip_holds_the_folder(built: Path) -> None:
     with zipfile.ZipFile(built.with_suffix(".zip")) as bundle:
         names = {name.split("/", 1)[1] for name in bundle.namelist()}
     made_later = (".venv", ".kata", "__pycache__", ".hypothesis")  # by the tests that ran inside the folder

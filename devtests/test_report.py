@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("class")
     reference_copy(folder / "alice", upto=99)
     with_bugs(folder / "bob", [bug("tanh-grad-from-input")])
@@ -35,7 +36,7 @@ def report(tmp_path_factory):
     return out / "report.html"
 
 
-def test_it_lists_every_submission_and_the_bugs_to_reteach(report):
+def test_it_lists_every_submission_and_the_bugs_to_reteach(report: Path) -> None:
     text = report.read_text()
     for name in ("alice", "bob", "carol", "dave"):
         assert f'<tr><td>{name}</td><td><a href="{name}/feedback.html">html</a> <a href="{name}/feedback.md">md' in text
@@ -44,7 +45,7 @@ def test_it_lists_every_submission_and_the_bugs_to_reteach(report):
     assert "<svg" in text and "<script" not in text.replace("&lt;script", "")
 
 
-def test_it_ranks_the_checks_that_fail_most(report):
+def test_it_ranks_the_checks_that_fail_most(report: Path) -> None:
     text = report.read_text()
     table = text[text.index("Which checks fail most") :].split("</table>")[0]
     first = table.split("<tr>")[2]  # the header, then the check that fails most
@@ -52,13 +53,13 @@ def test_it_ranks_the_checks_that_fail_most(report):
     assert "alice" not in table
 
 
-def test_the_html_feedback_is_inert(report):
+def test_the_html_feedback_is_inert(report: Path) -> None:
     page = (report.parent / "dave" / "feedback.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script" not in page
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
 
 
-def test_a_browser_renders_it(report, tmp_path):
+def test_a_browser_renders_it(report: Path, tmp_path: Path) -> None:
     if CHROMIUM is None:
         if os.environ.get("CI"):
             pytest.fail("CI must render the report: install chromium (.ci/run does)")

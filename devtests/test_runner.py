@@ -19,7 +19,7 @@ from kata.runner import run_step, run_steps, summary
 MANIFEST = load()
 
 
-def _copy_reference(tmp_path, old, new, file="engine.py"):
+def _copy_reference(tmp_path: Path, old: str, new: str, file: str = "engine.py") -> str:
     shutil.copytree(SOLUTIONS / PACKAGE, tmp_path / PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
     path = tmp_path / PACKAGE / file
     text = path.read_text()
@@ -28,7 +28,7 @@ def _copy_reference(tmp_path, old, new, file="engine.py"):
     return str(tmp_path)
 
 
-def test_untouched_stubs_are_all_todo_with_a_next_step():
+def test_untouched_stubs_are_all_todo_with_a_next_step() -> None:
     result = run_step(MANIFEST.step(1), impl="exercises", capture=True)
     assert (result.passed, result.failed) == (0, 0) and result.todo == result.total > 10
     assert result.returncode == 1 and not result.done
@@ -36,7 +36,7 @@ def test_untouched_stubs_are_all_todo_with_a_next_step():
     assert "Traceback" not in result.output
 
 
-def test_a_wrong_implementation_fails_with_expected_and_got(tmp_path):
+def test_a_wrong_implementation_fails_with_expected_and_got(tmp_path: Path) -> None:
     impl = _copy_reference(
         tmp_path, "self.grad += (1 - out.data**2) * out.grad", "self.grad += (1 - self.data**2) * out.grad"
     )
@@ -46,7 +46,7 @@ def test_a_wrong_implementation_fails_with_expected_and_got(tmp_path):
     assert "expected" in result.output and "got" in result.output
 
 
-def test_an_infinite_loop_ends_within_the_budget_and_names_the_step(tmp_path):
+def test_an_infinite_loop_ends_within_the_budget_and_names_the_step(tmp_path: Path) -> None:
     impl = _copy_reference(
         tmp_path,
         "    order = []\n    visited = set()\n",
@@ -64,7 +64,7 @@ def test_an_infinite_loop_ends_within_the_budget_and_names_the_step(tmp_path):
     assert "+++++ Timeout +++++" in result.output  # the dump is kept for the runner, not shown
 
 
-def test_the_failures_found_before_a_timeout_are_printed(tmp_path):
+def test_the_failures_found_before_a_timeout_are_printed(tmp_path: Path) -> None:
     from grader.zoo import apply, bug
 
     impl = _copy_reference(
@@ -81,20 +81,20 @@ def test_the_failures_found_before_a_timeout_are_printed(tmp_path):
     assert "test_a_node_reached_twice_is_listed_once_after_all_its_inputs" in text
 
 
-def test_the_reference_passes_and_points_to_the_next_step():
+def test_the_reference_passes_and_points_to_the_next_step() -> None:
     result = run_step(MANIFEST.step(2), impl="solutions", capture=True)
     assert result.done, result.output
     assert "Next: make test-step3" in summary(result, MANIFEST.step(3))
 
 
-def test_an_unknown_step_is_a_clear_error():
+def test_an_unknown_step_is_a_clear_error() -> None:
     completed = subprocess.run([sys.executable, "-m", "kata", "test", "42"], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 2
     assert "there is no step 42; the steps are 1, 2, 3, 4, 5, 6, 7, 8" in completed.stderr
 
 
 @pytest.mark.parametrize("broken", ["syntax", "import"])
-def test_a_broken_file_is_reported_with_its_file_and_line(tmp_path, broken):
+def test_a_broken_file_is_reported_with_its_file_and_line(tmp_path: Path, broken: str) -> None:
     new = "def oops(:\n" if broken == "syntax" else "import numpy_that_is_not_there\n"
     impl = _copy_reference(tmp_path, '"""Step 1', new + '"""Step 1', file="numeric.py")
     result = run_step(MANIFEST.step(1), impl=impl, capture=True)
@@ -103,7 +103,7 @@ def test_a_broken_file_is_reported_with_its_file_and_line(tmp_path, broken):
     assert expected in result.output, result.output
 
 
-def test_a_renamed_function_asks_whether_it_was_renamed(tmp_path):
+def test_a_renamed_function_asks_whether_it_was_renamed(tmp_path: Path) -> None:
     impl = _copy_reference(tmp_path, "def numerical_gradient(", "def numerical_grad(", file="numeric.py")
     result = run_step(MANIFEST.step(1), impl=impl, capture=True)
     assert result.failed and "numeric.py has no numerical_gradient: did you rename or delete it?" in result.output
@@ -130,7 +130,7 @@ def _verdict(output: str) -> str:
     return re.sub(r" in \d+\.\d s", "", last)
 
 
-def test_the_classic_step4_bugs_get_the_same_verdict_and_diagnosis_five_times(tmp_path):
+def test_the_classic_step4_bugs_get_the_same_verdict_and_diagnosis_five_times(tmp_path: Path) -> None:
     from grader.zoo import bug, with_bugs
 
     cases = {
@@ -153,7 +153,7 @@ def test_the_classic_step4_bugs_get_the_same_verdict_and_diagnosis_five_times(tm
     assert all("TIMED OUT" in output and "infinite loop" in output for _, output in runs)
 
 
-def test_a_step_gets_the_same_examples_alone_and_with_every_other_step(tmp_path):
+def test_a_step_gets_the_same_examples_alone_and_with_every_other_step(tmp_path: Path) -> None:
     from grader.zoo import bug, with_bugs
 
     impl = str(with_bugs(tmp_path, [bug("topo-no-visited-set")]).parent)
@@ -166,7 +166,7 @@ def test_a_step_gets_the_same_examples_alone_and_with_every_other_step(tmp_path)
 # ---- every `python -m kata` path checks what it needs first --------------------------------------------
 
 
-def test_a_python_without_the_test_tools_is_told_the_one_command_that_fixes_it(tmp_path):
+def test_a_python_without_the_test_tools_is_told_the_one_command_that_fixes_it(tmp_path: Path) -> None:
     bare = tmp_path / "bare"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
     python = bare / "bin" / "python"
@@ -178,7 +178,9 @@ def test_a_python_without_the_test_tools_is_told_the_one_command_that_fixes_it(t
         assert "Every step passes" not in completed.stdout + completed.stderr
 
 
-def test_pytest_without_pytest_timeout_is_not_blamed_on_the_student(monkeypatch, capsys):
+def test_pytest_without_pytest_timeout_is_not_blamed_on_the_student(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import importlib.util
 
     from kata import cli
@@ -205,7 +207,7 @@ def _old_python() -> str | None:
     return None
 
 
-def test_an_old_python_is_told_which_python_to_use():
+def test_an_old_python_is_told_which_python_to_use() -> None:
     old = _old_python()
     if old is None:
         pytest.skip("no Python older than 3.11 on this machine")
@@ -226,13 +228,13 @@ def test_an_old_python_is_told_which_python_to_use():
         (["reset"], "which step? make reset STEP=3"),
     ],
 )
-def test_bad_arguments_get_a_sentence_not_a_traceback(arguments, expected):
+def test_bad_arguments_get_a_sentence_not_a_traceback(arguments: list[str], expected: str) -> None:
     completed = subprocess.run([sys.executable, "-m", "kata", *arguments], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 2
     assert expected in completed.stderr and "Traceback" not in completed.stderr
 
 
-def test_make_hides_its_error_line_after_a_verdict_but_keeps_it_for_misuse():
+def test_make_hides_its_error_line_after_a_verdict_but_keeps_it_for_misuse() -> None:
     completed = subprocess.run(["make", "-s", "test-step1"], cwd=ROOT, capture_output=True, text=True)
     assert completed.returncode == 0 and "todo" in completed.stdout
     assert "Error 1" not in completed.stdout + completed.stderr
@@ -242,7 +244,9 @@ def test_make_hides_its_error_line_after_a_verdict_but_keeps_it_for_misuse():
     assert "which step? make test-step1" in missing.stdout and "invalid literal" not in missing.stdout + missing.stderr
 
 
-def test_setup_makes_the_venv_the_dependency_message_points_to(tmp_path, monkeypatch, capsys):
+def test_setup_makes_the_venv_the_dependency_message_points_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kata import deps
 
     empty = tmp_path / "requirements.txt"

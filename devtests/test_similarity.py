@@ -4,6 +4,7 @@ import csv
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from grader.similarity import containment, fingerprint, runs, shape
 from grader.zoo import reference_copy
@@ -43,19 +44,19 @@ def _disguise(text: str) -> str:
     return re.sub(r"  # .*", "", text).replace("    ", "\t").replace("\t", "    ")
 
 
-def test_names_comments_and_layout_do_not_change_the_shape():
+def test_names_comments_and_layout_do_not_change_the_shape() -> None:
     assert shape("x = foo(1, 'a')  # hi\n") == shape('total   =bar( 2 ,\n  "b" )\n')
     assert shape("x = foo(1)\n") != shape("x = foo[1]\n")
 
 
-def test_the_stubs_shared_by_everyone_prove_nothing(tmp_path):
+def test_the_stubs_shared_by_everyone_prove_nothing(tmp_path: Path) -> None:
     stubs = reference_copy(tmp_path / "a", upto=0)
     text = {p.name: p.read_text() for p in stubs.glob("*.py")}
     template = set().union(*(runs(shape(t)) for t in text.values()))
     assert fingerprint(text, template) == set()
 
 
-def test_the_command_ranks_a_disguised_copy_first_and_own_work_last(tmp_path):
+def test_the_command_ranks_a_disguised_copy_first_and_own_work_last(tmp_path: Path) -> None:
     alice = reference_copy(tmp_path / "class" / "alice", upto=4)
     bob = reference_copy(tmp_path / "class" / "bob", upto=4)
     for path in bob.glob("*.py"):
@@ -80,5 +81,5 @@ def test_the_command_ranks_a_disguised_copy_first_and_own_work_last(tmp_path):
     assert alice.exists()
 
 
-def test_containment_sees_a_partial_copy():
+def test_containment_sees_a_partial_copy() -> None:
     assert containment({1, 2}, {1, 2, 3, 4, 5, 6}) == 1.0 and containment({1}, {2}) == 0.0

@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kata.dev import exercises as generator
+from kata.harness.observe import Implementation
 from kata.manifest import load
 from kata.paths import PACKAGE, ROOT, SOLUTIONS
 from kata.progress import render, run_all
@@ -30,7 +32,7 @@ def _solved_upto(folder: Path, upto: int) -> Path:
 # ---- progress -----------------------------------------------------------------------------------------
 
 
-def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path):
+def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path: Path) -> None:
     impl = str(_solved_upto(tmp_path, 2))
     results = run_all(MANIFEST, impl)
     text = render(results, MANIFEST, impl)
@@ -43,7 +45,7 @@ def test_progress_counts_every_step_and_says_what_to_do_next(tmp_path):
     assert "(make hint STEP=3)" in text
 
 
-def test_progress_points_at_a_failing_check_before_any_todo(tmp_path):
+def test_progress_points_at_a_failing_check_before_any_todo(tmp_path: Path) -> None:
     impl = _solved_upto(tmp_path, 1)
     numeric = impl / PACKAGE / "numeric.py"
     numeric.write_text(numeric.read_text().replace("/ (2 * h)", "/ h"))
@@ -52,7 +54,7 @@ def test_progress_points_at_a_failing_check_before_any_todo(tmp_path):
     assert "Next: fix the failing check test_" in text and "make test-step1" in text
 
 
-def test_progress_names_the_file_and_line_python_cannot_read(tmp_path):
+def test_progress_names_the_file_and_line_python_cannot_read(tmp_path: Path) -> None:
     impl = _solved_upto(tmp_path, 5)
     nn = impl / PACKAGE / "nn.py"
     lines = nn.read_text().splitlines(keepends=True)
@@ -62,7 +64,7 @@ def test_progress_names_the_file_and_line_python_cannot_read(tmp_path):
     assert f"Next: Python cannot load micrograd/nn.py: SyntaxError at line {line}" in text
 
 
-def test_progress_never_says_every_step_passes_when_nothing_ran():
+def test_progress_never_says_every_step_passes_when_nothing_ran() -> None:
     from kata.progress import next_action
     from kata.runner import StepResult
 
@@ -74,9 +76,10 @@ def test_progress_never_says_every_step_passes_when_nothing_ran():
 # ---- watch -------------------------------------------------------------------------------------------------
 
 
-def _read_until(process: subprocess.Popen, pattern: str, seen: list[str], timeout: float = 60) -> str:
+def _read_until(process: subprocess.Popen[bytes], pattern: str, seen: list[str], timeout: float = 60) -> str:
     """Read the process's output (raw, so nothing hides in a buffer) until a line matches pattern."""
     deadline = time.monotonic() + timeout
+    assert process.stdout is not None
     fd = process.stdout.fileno()
     while time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], 0.2)
@@ -94,7 +97,7 @@ def _read_until(process: subprocess.Popen, pattern: str, seen: list[str], timeou
     raise AssertionError(f"never saw {pattern!r}; the watch printed:\n{''.join(seen)}")
 
 
-def _watch(impl: Path, tmp_path: Path) -> subprocess.Popen:
+def _watch(impl: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "kata", "watch", "--impl", str(impl), "--interval", "0.1", "--no-clear"],
         cwd=ROOT,
@@ -105,7 +108,7 @@ def _watch(impl: Path, tmp_path: Path) -> subprocess.Popen:
     )
 
 
-def test_watch_shows_the_full_result_says_passed_and_moves_on_and_stops_on_ctrl_c(tmp_path):
+def test_watch_shows_the_full_result_says_passed_and_moves_on_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     impl = _solved_upto(tmp_path, 0)
     process = _watch(impl, tmp_path)
     seen: list[str] = []
@@ -126,7 +129,7 @@ def test_watch_shows_the_full_result_says_passed_and_moves_on_and_stops_on_ctrl_
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def test_watch_starts_at_the_current_step_and_catches_a_regression_before_moving_on(tmp_path):
+def test_watch_starts_at_the_current_step_and_catches_a_regression_before_moving_on(tmp_path: Path) -> None:
     impl = _solved_upto(tmp_path, 2)
     process = _watch(impl, tmp_path)
     seen: list[str] = []
@@ -149,7 +152,7 @@ def test_watch_starts_at_the_current_step_and_catches_a_regression_before_moving
 # ---- reset --------------------------------------------------------------------------------------------------
 
 
-def test_reset_puts_back_only_the_steps_stubs_and_keeps_a_backup(tmp_path):
+def test_reset_puts_back_only_the_steps_stubs_and_keeps_a_backup(tmp_path: Path) -> None:
     impl = _solved_upto(tmp_path / "work", 4)
     engine = impl / PACKAGE / "engine.py"
     before = engine.read_text() + "\n# my own notes\n"
@@ -166,14 +169,14 @@ def test_reset_puts_back_only_the_steps_stubs_and_keeps_a_backup(tmp_path):
     assert results[4].done
 
 
-def test_reset_twice_keeps_both_backups(tmp_path):
+def test_reset_twice_keeps_both_backups(tmp_path: Path) -> None:
     impl = _solved_upto(tmp_path / "work", 6)
     first = reset_step(MANIFEST.step(6), MANIFEST, impl / PACKAGE, backups=tmp_path / "b")
     second = reset_step(MANIFEST.step(6), MANIFEST, impl / PACKAGE, backups=tmp_path / "b")
     assert first.backup != second.backup and first.backup.exists() and second.backup.exists()
 
 
-def test_a_broken_file_is_reset_only_when_asked_for_the_whole_file(tmp_path):
+def test_a_broken_file_is_reset_only_when_asked_for_the_whole_file(tmp_path: Path) -> None:
     impl = _solved_upto(tmp_path / "work", 5)
     nn = impl / PACKAGE / "nn.py"
     nn.write_text(nn.read_text().replace("class Layer(Module):", "class Layer(Module)"))
@@ -187,14 +190,14 @@ def test_a_broken_file_is_reset_only_when_asked_for_the_whole_file(tmp_path):
 # ---- pictures -------------------------------------------------------------------------------------------------
 
 
-def _lecture_neuron(Value):
+def _lecture_neuron(Value: Any) -> tuple[Any, Any]:
     x1, x2, w1, w2 = Value(2.0, label="x1"), Value(0.0, label="x2"), Value(-3.0, label="w1"), Value(1.0, label="w2")
     o = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")).tanh()
     o.backward()
     return o, x1
 
 
-def test_draw_dot_writes_svg_and_png_that_decode(tmp_path, reference):
+def test_draw_dot_writes_svg_and_png_that_decode(tmp_path: Path, reference: Implementation) -> None:
     import xml.etree.ElementTree as ElementTree
 
     import matplotlib.image
@@ -210,7 +213,9 @@ def test_draw_dot_writes_svg_and_png_that_decode(tmp_path, reference):
     assert image.shape[0] > 50 and image.shape[1] > 300
 
 
-def test_without_dot_it_prints_a_text_tree_and_how_to_install(tmp_path, reference, monkeypatch, capsys):
+def test_without_dot_it_prints_a_text_tree_and_how_to_install(
+    tmp_path: Path, reference: Implementation, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import shutil
 
     o, _ = _lecture_neuron(reference.Value)
@@ -222,7 +227,9 @@ def test_without_dot_it_prints_a_text_tree_and_how_to_install(tmp_path, referenc
     assert "x1 data=2.0000 grad=-1.5000" in tree and not (tmp_path / "g.svg").exists()
 
 
-def test_the_warm_up_is_drawn_with_the_students_numbers_and_where_the_engine_disagrees(tmp_path, reference):
+def test_the_warm_up_is_drawn_with_the_students_numbers_and_where_the_engine_disagrees(
+    tmp_path: Path, reference: Implementation
+) -> None:
     import xml.etree.ElementTree as ElementTree
 
     from kata import warmup_graph
@@ -241,7 +248,7 @@ def test_the_warm_up_is_drawn_with_the_students_numbers_and_where_the_engine_dis
         warmup_graph.by_hand(lambda x, y, z: {"x": (x, 1.0)})
 
 
-def test_the_depth_demo_says_what_it_measured_and_plots_it(tmp_path):
+def test_the_depth_demo_says_what_it_measured_and_plots_it(tmp_path: Path) -> None:
     import matplotlib.image
 
     from kata.demo_depth import Measured, plot, verdict
@@ -264,7 +271,9 @@ def test_the_depth_demo_says_what_it_measured_and_plots_it(tmp_path):
     assert image.shape[1] > 600 and image.std() > 0.05
 
 
-def test_the_demo_writes_plots_that_decode_and_restores_the_collector(tmp_path, reference):
+def test_the_demo_writes_plots_that_decode_and_restores_the_collector(
+    tmp_path: Path, reference: Implementation
+) -> None:
     import gc
 
     import matplotlib.image
@@ -296,7 +305,7 @@ def _shell(lines: list[str], impl: str = "solutions") -> str:
     return completed.stdout + completed.stderr
 
 
-def test_the_shell_imports_the_students_micrograd_and_draws_its_graphs():
+def test_the_shell_imports_the_students_micrograd_and_draws_its_graphs() -> None:
     printed = _shell(
         [
             "from micrograd.engine import Value as Imported",
@@ -311,12 +320,12 @@ def test_the_shell_imports_the_students_micrograd_and_draws_its_graphs():
     assert "build/shell/devtest.svg" in printed or "data=2.0000 grad=-2.0000" in printed  # svg, or text without dot
 
 
-def test_the_shell_on_the_stubs_shows_the_stub_message():
+def test_the_shell_on_the_stubs_shows_the_stub_message() -> None:
     printed = _shell(["Value(1.0)"], impl="exercises")
     assert "NotImplementedError: Step 2: store data" in printed and "left the kata shell" in printed
 
 
-def test_help_of_a_copy_without_solutions_never_mentions_them(tmp_path):
+def test_help_of_a_copy_without_solutions_never_mentions_them(tmp_path: Path) -> None:
     for name in ("Makefile", "kata.toml"):
         shutil.copy(ROOT / name, tmp_path / name)
     text = subprocess.run(["make", "-s", "help"], cwd=tmp_path, capture_output=True, text=True).stdout
@@ -326,7 +335,9 @@ def test_help_of_a_copy_without_solutions_never_mentions_them(tmp_path):
     assert "IMPL=solutions" in here
 
 
-def test_graph_and_demo_check_the_engine_before_installing_anything(monkeypatch, capsys):
+def test_graph_and_demo_check_the_engine_before_installing_anything(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kata import cli
     from kata import paths as kata_paths
 
@@ -341,7 +352,7 @@ def test_graph_and_demo_check_the_engine_before_installing_anything(monkeypatch,
     assert cli.main(["graph", "--check", "--impl", "solutions"]) == 0
 
 
-def test_a_passed_step_offers_the_reference_only_where_the_release_ships_it(tmp_path):
+def test_a_passed_step_offers_the_reference_only_where_the_release_ships_it(tmp_path: Path) -> None:
     from kata import reference_notes
 
     step = MANIFEST.step(4)
@@ -355,7 +366,7 @@ def test_a_passed_step_offers_the_reference_only_where_the_release_ships_it(tmp_
     assert "### BEGIN SOLUTION" not in text
 
 
-def test_the_demo_says_how_long_before_it_starts(reference):
+def test_the_demo_says_how_long_before_it_starts(reference: Implementation) -> None:
     from kata import demo
 
     with pytest.raises(NotImplementedError):
@@ -366,7 +377,7 @@ def test_the_demo_says_how_long_before_it_starts(reference):
     assert "moons   100 steps" in plan and "about" in plan
 
 
-def test_the_pictures_use_plain_floats_only_when_they_agree_with_the_engine(reference):
+def test_the_pictures_use_plain_floats_only_when_they_agree_with_the_engine(reference: Implementation) -> None:
     import random
 
     from kata import demo
@@ -374,6 +385,7 @@ def test_the_pictures_use_plain_floats_only_when_they_agree_with_the_engine(refe
     random.seed(3)
     model = reference.nn.MLP(2, [4, 4, 1])
     fast = demo.plain(model)
+    assert fast is not None
     for x in ([0.3, -0.2], [1.5, 0.7]):
         assert abs(fast(x) - model(x).data) < 1e-12
     points = [[0.1, 0.2], [0.3, -0.4]]

@@ -9,6 +9,8 @@ import stat
 import tarfile
 import time
 import zipfile
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +30,7 @@ from grader.submissions import (
 from grader.zoo import reference_copy
 
 
-def _zip(path, entries, links=()):
+def _zip(path: Path, entries: dict[str, str | bytes], links: Sequence[tuple[str, str]] = ()) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
@@ -39,14 +41,15 @@ def _zip(path, entries, links=()):
     return path
 
 
-def test_a_folder_with_the_package_at_any_depth(tmp_path):
+def test_a_folder_with_the_package_at_any_depth(tmp_path: Path) -> None:
     reference_copy(tmp_path / "alice" / "deep" / "er", upto=99)
     submission = prepare(tmp_path / "alice", "alice", tmp_path / "scratch")
     assert submission.problem == "" and submission.found == tmp_path / "alice" / "deep" / "er" / "micrograd"
+    assert submission.package is not None and submission.found is not None
     assert (submission.package / "engine.py").read_bytes() == (submission.found / "engine.py").read_bytes()
 
 
-def test_a_full_clone_is_graded_from_exercises_not_solutions(tmp_path):
+def test_a_full_clone_is_graded_from_exercises_not_solutions(tmp_path: Path) -> None:
     reference_copy(tmp_path / "clone" / "solutions", upto=99)
     reference_copy(tmp_path / "clone" / "exercises", upto=2)
     submission = prepare(tmp_path / "clone", "clone", tmp_path / "scratch")
@@ -54,7 +57,7 @@ def test_a_full_clone_is_graded_from_exercises_not_solutions(tmp_path):
     assert "graded exercises/micrograd" in submission.notes[0]
 
 
-def test_loose_module_files_are_assembled_into_a_package_and_noted(tmp_path):
+def test_loose_module_files_are_assembled_into_a_package_and_noted(tmp_path: Path) -> None:
     package = reference_copy(tmp_path / "ref", upto=99)
     upload = tmp_path / "upload"  # what a student drags into Gradescope: the files, not their folder
     upload.mkdir()
@@ -77,7 +80,7 @@ def test_loose_module_files_are_assembled_into_a_package_and_noted(tmp_path):
     assert zipped.problem == "" and any("in work" in n for n in zipped.notes)
 
 
-def test_two_packages_are_graded_on_one_with_a_warning_naming_both(tmp_path):
+def test_two_packages_are_graded_on_one_with_a_warning_naming_both(tmp_path: Path) -> None:
     reference_copy(tmp_path / "both" / "old", upto=2)
     reference_copy(tmp_path / "both" / "new" / "v2", upto=99)
     submission = prepare(tmp_path / "both", "both", tmp_path / "s")
@@ -88,7 +91,7 @@ def test_two_packages_are_graded_on_one_with_a_warning_naming_both(tmp_path):
     )
 
 
-def test_no_package_says_what_was_found_and_what_to_upload(tmp_path):
+def test_no_package_says_what_was_found_and_what_to_upload(tmp_path: Path) -> None:
     (tmp_path / "lost").mkdir()
     (tmp_path / "lost" / "main.py").write_text("print(1)\n")
     (tmp_path / "lost" / "report.pdf").write_bytes(b"%PDF")
@@ -99,13 +102,13 @@ def test_no_package_says_what_was_found_and_what_to_upload(tmp_path):
     assert "the submission is empty" in prepare(tmp_path / "empty", "empty", tmp_path / "s").problem
 
 
-def test_no_package_is_a_clear_status(tmp_path):
+def test_no_package_is_a_clear_status(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert prepare(tmp_path / "empty", "empty", tmp_path / "s").problem.startswith("no micrograd package: ")
     assert prepare(tmp_path / "nothere", "x", tmp_path / "s").problem == "not found"
 
 
-def test_archive_entries_that_escape_are_skipped_and_noted(tmp_path):
+def test_archive_entries_that_escape_are_skipped_and_noted(tmp_path: Path) -> None:
     archive = _zip(
         tmp_path / "bob.zip",
         {
@@ -125,13 +128,13 @@ def test_archive_entries_that_escape_are_skipped_and_noted(tmp_path):
     assert sum("skipped" in note for note in submission.notes) == 4
 
 
-def test_a_zip_bomb_is_rejected(tmp_path):
+def test_a_zip_bomb_is_rejected(tmp_path: Path) -> None:
     archive = _zip(tmp_path / "bomb.zip", {f"micrograd/f{i}.py": b"\0" * (MAX_BYTES // 8) for i in range(9)})
     assert archive.stat().st_size < MAX_BYTES // 20
     assert "zip bomb" in prepare(archive, "bomb", tmp_path / "s").problem
 
 
-def test_a_tar_with_links_and_dot_dot_is_unpacked_safely(tmp_path):
+def test_a_tar_with_links_and_dot_dot_is_unpacked_safely(tmp_path: Path) -> None:
     path = tmp_path / "carol.tar.gz"
     with tarfile.open(path, "w:gz") as archive:
         for name, data in {"carol/micrograd/__init__.py": b"", "../evil.py": b"boom"}.items():
@@ -146,12 +149,12 @@ def test_a_tar_with_links_and_dot_dot_is_unpacked_safely(tmp_path):
     assert not (submission.package / "engine.py").exists()
 
 
-def test_an_unreadable_archive_is_a_status_not_a_crash(tmp_path):
+def test_an_unreadable_archive_is_a_status_not_a_crash(tmp_path: Path) -> None:
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 not really")
     assert prepare(tmp_path / "broken.zip", "broken", tmp_path / "s").problem.startswith("archive rejected")
 
 
-def test_names_are_safe_distinct_and_stable(tmp_path):
+def test_names_are_safe_distinct_and_stable(tmp_path: Path) -> None:
     sources = [
         tmp_path / "=HYPERLINK(x)",
         tmp_path / "a\nb.zip",
@@ -173,7 +176,7 @@ def test_names_are_safe_distinct_and_stable(tmp_path):
     assert safe_names(list(reversed(sources))) == list(reversed(names))  # the order of the batch changes nothing
 
 
-def test_names_that_sanitise_alike_never_share_a_row_and_unicode_is_kept_for_display(tmp_path):
+def test_names_that_sanitise_alike_never_share_a_row_and_unicode_is_kept_for_display(tmp_path: Path) -> None:
     sources = [tmp_path / "a b", tmp_path / "a_b", tmp_path / "José", tmp_path / "Zoë.zip", tmp_path / "李雷"]
     names = safe_names(sources)
     assert names[:2] == [f"a_b-{_tag(sources[0])}", f"a_b-{_tag(sources[1])}"]
@@ -187,20 +190,20 @@ def test_names_that_sanitise_alike_never_share_a_row_and_unicode_is_kept_for_dis
     ]
 
 
-def test_a_regraded_submission_keeps_its_name_and_a_new_one_never_takes_an_old_one_s(tmp_path):
+def test_a_regraded_submission_keeps_its_name_and_a_new_one_never_takes_an_old_one_s(tmp_path: Path) -> None:
     known = {os.path.abspath(tmp_path / "class" / "a b"): "a_b-1234abcd", "/elsewhere/bob": "bob"}
     assert safe_names([tmp_path / "class" / "a b"], known=known) == ["a_b-1234abcd"]
     assert safe_names([tmp_path / "late" / "bob"], known=known) == [f"bob-{_tag(tmp_path / 'late' / 'bob')}"]
 
 
-def test_nbgrader_s_layout_names_the_student_not_the_step(tmp_path):
+def test_nbgrader_s_layout_names_the_student_not_the_step(tmp_path: Path) -> None:
     sources = [tmp_path / "submitted" / s / "step3" for s in ("alice", "bob", "Zoë")]
     sources.append(tmp_path / "submitted" / "carol" / "step3" / "step3.ipynb")
     assert safe_names(sources) == ["alice-step3", "bob-step3", "Zoe-step3", "carol-step3"]
     assert [display_name(s) for s in sources] == ["alice", "bob", "Zoë", "carol"]
 
 
-def test_csv_cells_are_never_formulas_or_multiline():
+def test_csv_cells_are_never_formulas_or_multiline() -> None:
     assert csv_cell("=1+1") == "'=1+1" and csv_cell("+1") == "'+1" and csv_cell("@x") == "'@x"
     assert csv_cell("a\nb\rc") == "a b c"
     manifest = __import__("kata.manifest", fromlist=["load"]).load()
@@ -210,7 +213,7 @@ def test_csv_cells_are_never_formulas_or_multiline():
     )
 
 
-def test_apportioned_scores_add_up_to_the_total():
+def test_apportioned_scores_add_up_to_the_total() -> None:
     from fractions import Fraction
 
     from grader.outputs import apportion
@@ -220,7 +223,7 @@ def test_apportioned_scores_add_up_to_the_total():
     assert round(sum(rounded), 4) == 20 and max(rounded) - min(rounded) <= 0.0001
 
 
-def test_no_submission_is_named_like_the_grader_s_own_files(tmp_path):
+def test_no_submission_is_named_like_the_grader_s_own_files(tmp_path: Path) -> None:
     sources = [tmp_path / "gradebook.csv", tmp_path / "report.html.zip", tmp_path / "Gradebook.CSV", tmp_path / "x"]
     names = safe_names(sources, OUTPUT_FILES)
     assert names == [f"{n}-{_tag(s)}" for n, s in zip(["gradebook.csv", "report.html", "Gradebook.CSV"], sources)] + [
@@ -229,7 +232,7 @@ def test_no_submission_is_named_like_the_grader_s_own_files(tmp_path):
     assert not {n.lower() for n in names} & OUTPUT_FILES
 
 
-def _tar(path, entries, compress="gz"):
+def _tar(path: Path, entries: dict[str, bytes], compress: str = "gz") -> Path:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         for name, data in entries.items():
@@ -247,18 +250,19 @@ def _tar(path, entries, compress="gz"):
     return path
 
 
-def test_an_archive_is_what_its_bytes_say_not_its_name(tmp_path):
+def test_an_archive_is_what_its_bytes_say_not_its_name(tmp_path: Path) -> None:
     package = {"micrograd/__init__.py": b"", "micrograd/engine.py": b"x = 1\n"}
     started = time.monotonic()
     bz = prepare(_tar(tmp_path / "sly.tar.gz", package, "bz2"), "sly", tmp_path / "s")
     assert "a bzip2 archive" in bz.problem and time.monotonic() - started < 5
     renamed = prepare(_tar(tmp_path / "renamed.zip", package, "gz"), "renamed", tmp_path / "s")
-    assert renamed.problem == "" and (renamed.package / "engine.py").read_text() == "x = 1\n"
+    assert renamed.problem == "" and renamed.package is not None
+    assert (renamed.package / "engine.py").read_text() == "x = 1\n"
     (tmp_path / "text.zip").write_text("not an archive at all")
     assert "not an archive" in prepare(tmp_path / "text.zip", "text", tmp_path / "s").problem
 
 
-def test_bytes_of_skipped_entries_count_too(tmp_path):
+def test_bytes_of_skipped_entries_count_too(tmp_path: Path) -> None:
     """A gzip bomb hidden in entries that are skipped (unsafe names) still costs its bytes: rejected."""
     entries = {"micrograd/__init__.py": b"", **{f"../skipped{i}": b"\0" * (MAX_BYTES // 4) for i in range(5)}}
     archive = _tar(tmp_path / "bomb.tar.gz", entries)
@@ -266,7 +270,7 @@ def test_bytes_of_skipped_entries_count_too(tmp_path):
     assert "once unpacked" in prepare(archive, "bomb", tmp_path / "s").problem
 
 
-def test_a_deeply_nested_entry_is_skipped_and_noted(tmp_path):
+def test_a_deeply_nested_entry_is_skipped_and_noted(tmp_path: Path) -> None:
     deep = "d/" * 1500 + "f.py"
     archive = _zip(tmp_path / "deep.zip", {"micrograd/__init__.py": "", "micrograd/engine.py": "x = 1\n", deep: "y"})
     submission = prepare(archive, "deep", tmp_path / "s")
@@ -287,7 +291,7 @@ NOTEBOOK = {
 }
 
 
-def _notebook(path, step=1, meta=True):
+def _notebook(path: Path, step: int = 1, meta: bool = True) -> Path:
     book = json.loads(json.dumps(NOTEBOOK))
     if meta:
         book["metadata"]["kata"]["step"] = step
@@ -298,7 +302,7 @@ def _notebook(path, step=1, meta=True):
     return path
 
 
-def test_a_notebook_is_graded_on_the_step_of_its_folder_not_of_its_metadata(tmp_path):
+def test_a_notebook_is_graded_on_the_step_of_its_folder_not_of_its_metadata(tmp_path: Path) -> None:
     honest = _notebook(tmp_path / "submitted" / "alice" / "step3" / "step3.ipynb", step=3)
     edited = _notebook(tmp_path / "submitted" / "bob" / "step3" / "step3.ipynb", meta=False)
     lying = _notebook(tmp_path / "submitted" / "carol" / "step3" / "step3.ipynb", step=5)
@@ -313,7 +317,7 @@ def test_a_notebook_is_graded_on_the_step_of_its_folder_not_of_its_metadata(tmp_
 
 
 @pytest.mark.parametrize("target", ["classmate", "/dev/zero", "/dev/stdin", "fifo"])
-def test_a_notebook_that_is_not_a_regular_file_is_never_opened(tmp_path, target):
+def test_a_notebook_that_is_not_a_regular_file_is_never_opened(tmp_path: Path, target: str) -> None:
     classmate = _notebook(tmp_path / "submitted" / "alice" / "step1" / "step1.ipynb")
     folder = tmp_path / "submitted" / "mallory" / "step1"
     folder.mkdir(parents=True)
@@ -334,7 +338,7 @@ def test_a_notebook_that_is_not_a_regular_file_is_never_opened(tmp_path, target)
     )
 
 
-def test_read_regular_caps_what_it_reads(tmp_path):
+def test_read_regular_caps_what_it_reads(tmp_path: Path) -> None:
     (tmp_path / "big").write_bytes(b"x" * 101)
     with pytest.raises(Rejected, match="larger than"):
         read_regular(tmp_path / "big", limit=100)

@@ -13,6 +13,7 @@ skipped, and the skip noted for the feedback.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import re
 import stat
@@ -23,7 +24,7 @@ import time
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, Protocol
 
 MAX_FILES = 2000  # entries of an archive, files of a package
 MAX_BYTES = 50 * 1024 * 1024  # unpacked, or copied into the snapshot, per submission
@@ -97,7 +98,7 @@ class _Budget:
             raise Rejected(f"archive rejected: more than {MAX_BYTES // 2**20} MB once unpacked (a zip bomb?)")
         self.check()
 
-    def copy(self, source: BinaryIO, destination: Path, metered: bool = False) -> None:
+    def copy(self, source: IO[bytes], destination: Path, metered: bool = False) -> None:
         """Copy an entry's data; `metered`: its bytes are already counted by the stream it comes from."""
         written = 0
         with open(destination, "wb") as out:
@@ -112,10 +113,16 @@ class _Budget:
                 out.write(chunk)
 
 
-class _Metered:
-    """A decompressed stream whose every byte (skipped entries' too) is charged to the budget."""
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
 
-    def __init__(self, stream: BinaryIO, budget: _Budget) -> None:
+
+class _Metered:
+    """A decompressed stream whose every byte (skipped entries' too) is charged to the budget. It is
+    read forwards only (tarfile's stream mode "r|"): it cannot be written, told or sought, and closing
+    it leaves the underlying stream to its owner."""
+
+    def __init__(self, stream: _Readable, budget: _Budget) -> None:
         self.stream = stream
         self.budget = budget
 
@@ -123,6 +130,18 @@ class _Metered:
         data = self.stream.read(size if size is not None and 0 <= size <= 1 << 20 else 1 << 20)
         self.budget.spend(len(data))
         return data
+
+    def write(self, data: bytes, /) -> int:
+        raise io.UnsupportedOperation("an archive being unpacked is read-only")
+
+    def tell(self) -> int:
+        raise io.UnsupportedOperation("an archive being unpacked is read forwards only")
+
+    def seek(self, pos: int, /) -> int:
+        raise io.UnsupportedOperation("an archive being unpacked is read forwards only")
+
+    def close(self) -> None:
+        """Nothing to do: the stream read from is closed by whoever opened it."""
 
 
 def archive_kind(path: Path) -> str:
@@ -164,7 +183,7 @@ def _zip_table_size(path: Path) -> int:
     entries, table = struct.unpack("<10xHL6x", tail[at : at + 22])
     if entries == 0xFFFF or table == 0xFFFFFFFF:
         raise Rejected("archive rejected: a zip64 archive (a submission is never that large)")
-    return table
+    return int(table)
 
 
 def _unpack_zip(path: Path, target: Path, notes: list[str], budget: _Budget) -> None:
@@ -193,9 +212,9 @@ def _unpack_zip(path: Path, target: Path, notes: list[str], budget: _Budget) -> 
 
 def _unpack_tar(path: Path, target: Path, notes: list[str], budget: _Budget, compressed: bool) -> None:
     with open(path, "rb") as raw:
-        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw  # type: ignore[assignment]
+        stream: _Readable = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
         try:
-            archive = tarfile.open(fileobj=_Metered(stream, budget), mode="r|")  # type: ignore[arg-type]  # noqa: SIM115
+            archive = tarfile.open(fileobj=_Metered(stream, budget), mode="r|")  # noqa: SIM115
             with archive:
                 for member in archive:
                     budget.entry()

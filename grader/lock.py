@@ -6,6 +6,7 @@ import fcntl
 import os
 import time
 from pathlib import Path
+from typing import TextIO
 
 
 class Busy(Exception):
@@ -17,7 +18,7 @@ class OutputLock:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / ".grader.lock"
-        self.handle = None
+        self.handle: TextIO | None = None
 
     def __enter__(self) -> OutputLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)

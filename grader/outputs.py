@@ -30,7 +30,7 @@ STATE_WORDS = {
 }
 
 
-def points(x: Fraction | int) -> str:
+def points(x: Fraction | float) -> str:
     """A score as a person reads it: 10, 3.33, 73.5."""
     text = f"{float(x):.2f}".rstrip("0").rstrip(".")
     return text if text not in ("", "-0") else "0"
@@ -155,7 +155,7 @@ VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gra
 DETAILS = ("full", "brief")  # a failing test's output: the case, expected and got; or only the likely bug
 
 
-def results_json(record: Record, visibility: str = "visible", details: str = "full") -> dict:
+def results_json(record: Record, visibility: str = "visible", details: str = "full") -> dict[str, object]:
     """The Gradescope autograder format: one test per check, names starting with the step. Every
     output is plain text (output_format "text"), so nothing a submission wrote is rendered as markup;
     the grading seed is not in it (students see this file). `visibility` is each test's (the total

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from grader.grading import StepOutcome
 from kata.paths import ROOT
@@ -89,7 +90,7 @@ class Record:
     def step_score(self, number: int) -> Fraction:
         return next((s.score for s in self.steps if s.number == number), Fraction(0))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "format": FORMAT,
             "submission": self.submission,
@@ -111,7 +112,7 @@ class Record:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Record:
+    def from_json(cls, data: dict[str, Any]) -> Record:
         if data.get("format") not in READABLE:
             raise ValueError(f"record format {data.get('format')!r}, expected one of {READABLE}")
         return cls(

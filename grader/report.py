@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from fractions import Fraction
 from urllib.parse import quote
 
@@ -40,7 +41,7 @@ def classic_bugs(records: list[Record]) -> list[tuple[int, str, int, list[str]]]
 W, H, LEFT, BOTTOM, TOP = 480, 220, 44, 36, 26  # the plots' size and margins, in pixels
 
 
-def _chart(title: str, xlabel: str, ylabel: str, ymax: float, bars: list[tuple[str, float, str]]) -> str:
+def _chart(title: str, xlabel: str, ylabel: str, ymax: float, bars: Sequence[tuple[str, float, str]]) -> str:
     """A bar chart as inline SVG (label, height, colour per bar, left to right): no plotting library, so the
     report costs nothing to draw and looks the same everywhere."""
     ymax = ymax or 1

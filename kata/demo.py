@@ -116,7 +116,11 @@ class Bar:
 
 
 def train_xor(
-    mg: Implementation, finish: Callable, seed: int = 1, sizes: list[int] | None = None, name: str = "xor"
+    mg: Implementation,
+    finish: Callable[[object], None],
+    seed: int = 1,
+    sizes: list[int] | None = None,
+    name: str = "xor",
 ) -> tuple[Any, list[float]]:
     random.seed(seed)
     model = mg.nn.MLP(2, sizes or XOR_SIZES)
@@ -129,7 +133,9 @@ def train_xor(
     return model, history
 
 
-def hinge_loss(mg: Implementation, model: Any, xs: list, ys: list, alpha: float = 1e-4) -> tuple[Any, float]:
+def hinge_loss(
+    mg: Implementation, model: Any, xs: list[list[float]], ys: list[float], alpha: float = 1e-4
+) -> tuple[Any, float]:
     """micrograd's moons loss: mean(relu(1 - y * score)) + alpha * sum(p * p); and the accuracy."""
     scores = [model(x) for x in xs]
     margins = [(1 + -y * score).relu() for y, score in zip(ys, scores)]
@@ -146,12 +152,12 @@ XOR_EPOCHS, MOONS_STEPS = 150, 100
 
 def train_moons(
     mg: Implementation,
-    finish: Callable,
+    finish: Callable[[object], None],
     seed: int = 1337,
     steps: int = MOONS_STEPS,
     sizes: list[int] | None = None,
     name: str = "moons",
-) -> tuple[Any, list, str]:
+) -> tuple[Any, list[float], str]:
     random.seed(seed)
     xs, ys = mg.data.make_moons(100, noise=0.1, seed=seed)
     model = mg.nn.MLP(2, sizes or MOONS_SIZES)
@@ -175,8 +181,8 @@ def sine_points() -> tuple[list[list[float]], list[float]]:
 
 
 def train_sine(
-    mg: Implementation, finish: Callable, seed: int = 7, epochs: int = SINE_EPOCHS
-) -> tuple[Any, list, list]:
+    mg: Implementation, finish: Callable[[object], None], seed: int = 7, epochs: int = SINE_EPOCHS
+) -> tuple[Any, list[float], list[list[float]]]:
     random.seed(seed)
     xs, ys = sine_points()
     model = mg.nn.MLP(1, SINE_SIZES)
@@ -212,7 +218,7 @@ def ready(mg: Implementation) -> None:
     mg.train.train(model, [[0.5, -0.5]], [1.0], epochs=1, lr=0.1)
 
 
-def _one_step(mg: Implementation, name: str, finish: Callable) -> None:
+def _one_step(mg: Implementation, name: str, finish: Callable[[object], None]) -> None:
     if name == "depth":
         from kata import demo_depth
 
@@ -330,13 +336,13 @@ def plain(model: Any) -> Callable[[list[float]], float] | None:
     return forward
 
 
-def evaluator(model: Any, xs: list, finish: Callable) -> Callable[[list[float]], float]:
+def evaluator(model: Any, xs: list[list[float]], finish: Callable[[object], None]) -> Callable[[list[float]], float]:
     """A fast way to evaluate the trained model: plain floats when they agree with your engine on the
     training points, else your engine itself."""
 
     def engine(x: list[float]) -> float:
         out = model(x)
-        value = out.data
+        value: float = out.data
         finish(out)
         return value
 
@@ -346,7 +352,15 @@ def evaluator(model: Any, xs: list, finish: Callable) -> Callable[[list[float]],
     return engine
 
 
-def plot_boundary(model: Any, xs: list, ys: list, title: str, path: Path, finish: Callable, steps: int = 40) -> Path:
+def plot_boundary(
+    model: Any,
+    xs: list[list[float]],
+    ys: list[float],
+    title: str,
+    path: Path,
+    finish: Callable[[object], None],
+    steps: int = 40,
+) -> Path:
     plt = _pyplot()
     evaluate = evaluator(model, xs, finish)
     low = [min(x[i] for x in xs) - 0.5 for i in (0, 1)]
@@ -369,7 +383,7 @@ def plot_boundary(model: Any, xs: list, ys: list, title: str, path: Path, finish
     return path
 
 
-def plot_fit(model: Any, xs: list, title: str, path: Path, finish: Callable) -> Path:
+def plot_fit(model: Any, xs: list[list[float]], title: str, path: Path, finish: Callable[[object], None]) -> Path:
     plt = _pyplot()
     evaluate = evaluator(model, xs, finish)
     dense = [-3.0 + 6.0 * i / 199 for i in range(200)]

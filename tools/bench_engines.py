@@ -22,6 +22,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPI = ROOT / "build" / "bench" / "micrograd-pypi"
@@ -82,12 +83,13 @@ def ensure_micrograd() -> Path:
     return PYPI
 
 
-def measure(engine_path: Path, steps: int, managed: bool) -> dict:
+def measure(engine_path: Path, steps: int, managed: bool) -> dict[str, Any]:
     code = CHILD.format(path=str(engine_path), root=str(ROOT), steps=steps, managed=managed)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    measured: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return measured
 
 
 def main() -> int:

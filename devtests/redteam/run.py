@@ -50,6 +50,7 @@ import zipfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from grader.packaging import build_gradescope
 from grader.records import load_record
@@ -76,15 +77,22 @@ OUTPUT_FILES = {"gradebook.csv", "report.html", ".grader.lock"}
 class Case:
     id: str
     covers: str
-    raw: dict
+    raw: dict[str, Any]
     modes: list[str]
     batch: str = "main"
     path: Path | None = None
     equivalent: str = ""  # the folder name of the submission it is compared with
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def built(self) -> Path:
+        """The submission made for the case (build_all makes every chosen case's before grading)."""
+        if self.path is None:
+            raise SystemExit(f"red team: case {self.id} was never built")
+        return self.path
 
-def load_cases() -> tuple[list[Case], dict[str, dict]]:
+
+def load_cases() -> tuple[list[Case], dict[str, dict[str, Any]]]:
     data = tomllib.loads(CASES.read_text(encoding="utf-8"))
     cases = [Case(raw["id"], raw["covers"], raw, list(raw["modes"]), raw.get("batch", "main")) for raw in data["case"]]
     batches = {"main": {}, **data.get("batch", {})}
@@ -105,7 +113,7 @@ def _substitute(text: str, folder: Path, case_id: str) -> str:
     )
 
 
-def _edit(package: Path, edits: list[dict], folder: Path, case_id: str) -> None:
+def _edit(package: Path, edits: list[dict[str, str]], folder: Path, case_id: str) -> None:
     for edit in edits:
         path = package / edit["file"]
         text = path.read_text(encoding="utf-8")
@@ -142,7 +150,7 @@ def _hard_coded_numeric() -> str:
 
 def _scraped_numeric(feedback: str) -> str:
     """numeric.py that looks up, by their inputs, the expected values an earlier attempt's feedback showed."""
-    table: dict = {}
+    table: dict[tuple[float, ...], float | list[float]] = {}
     for block in feedback.split("- **")[1:]:
         label = re.search(r"\[([^\]]*)\]", block)
         if not label:
@@ -188,7 +196,7 @@ def notebook(package: Path, step: int | None) -> str:
     return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5})
 
 
-def _place(tree: Path, raw: dict, folder: Path, name: str) -> Path:
+def _place(tree: Path, raw: dict[str, Any], folder: Path, name: str) -> Path:
     """The submission made of tree, laid out as the case says (folder, archive, notebook, plain file)."""
     submissions = folder / "submissions"
     if raw.get("plain_file"):
@@ -252,8 +260,10 @@ def _gzip(data: bytes) -> bytes:
     return gzip.compress(data)
 
 
-def _entry_name(entry: dict) -> str:
-    return "d/" * entry.get("nest", 0) + entry["name"]
+def _entry_name(entry: dict[str, Any]) -> str:
+    nest: int = entry.get("nest", 0)
+    name: str = entry["name"]
+    return "d/" * nest + name
 
 
 def build_case(case: Case, folder: Path) -> Path:
@@ -308,9 +318,9 @@ def build_equivalent(case: Case, folder: Path) -> str:
 SKIP = {".git", ".venv", "__pycache__", ".hypothesis", ".kata", ".ruff_cache", ".pytest_cache", "grades", "build"}
 
 
-def snapshot() -> dict[str, tuple]:
+def snapshot() -> dict[str, tuple[object, ...]]:
     """Names, sizes and modification times of everything a submission must not touch."""
-    seen: dict[str, tuple] = {}
+    seen: dict[str, tuple[object, ...]] = {}
     folders = [ROOT, Path(sysconfig.get_paths()["purelib"]), Path(sys.base_prefix) / "lib"]
     for top in folders:
         for folder, dirs, files in os.walk(top):
@@ -323,9 +333,9 @@ def snapshot() -> dict[str, tuple]:
                     continue
                 seen[path] = (info.st_size, info.st_mtime_ns)
     for top in (Path.home(), Path("/tmp"), Path("/")):
-        for path in top.iterdir():
-            if path.name.startswith(("zz_redteam", "gradebook", "record.json", "results.json", "redteam-")):
-                seen[str(path)] = ("present",)
+        for entry in top.iterdir():
+            if entry.name.startswith(("zz_redteam", "gradebook", "record.json", "results.json", "redteam-")):
+                seen[str(entry)] = ("present",)
     return seen
 
 
@@ -364,14 +374,20 @@ def _arguments(submissions: list[Path], folder: Path) -> list[str]:
     return [p.name if p.parent == here else str(p) for p in submissions]
 
 
-def start(submissions: list[Path], out: Path, folder: Path, *flags: str, separator: bool = True) -> subprocess.Popen:
+class _Batch(subprocess.Popen[str]):
+    """A grader run whose stdin never ends; stdin_writer, the write end of that pipe, is closed by finish()."""
+
+    stdin_writer: int
+
+
+def start(submissions: list[Path], out: Path, folder: Path, *flags: str, separator: bool = True) -> _Batch:
     """`grader OPTIONS -- SUBMISSIONS` on a batch, run from the submissions folder (as `grader ... -- *`; one
     of its files is named like an option), with a stdin that never ends (a grader that reads it, e.g.
     through a link to /dev/stdin, hangs: that is a finding, not a wait)."""
     stdin_read, stdin_write = os.pipe()
     arguments = ["--out", str(out), "--seed", str(SEED), *flags, *(["--"] if separator else [])]
     arguments += _arguments(submissions, folder)
-    process = subprocess.Popen(
+    process = _Batch(
         [sys.executable, "-m", "grader", "grade", *arguments],
         cwd=folder / "submissions",
         env=_env(folder),
@@ -382,11 +398,11 @@ def start(submissions: list[Path], out: Path, folder: Path, *flags: str, separat
         start_new_session=True,
     )
     os.close(stdin_read)
-    process.stdin_writer = stdin_write  # type: ignore[attr-defined] - closed by finish()
+    process.stdin_writer = stdin_write
     return process
 
 
-def finish(process: subprocess.Popen, seconds: float = BATCH_SECONDS) -> subprocess.CompletedProcess:
+def finish(process: _Batch, seconds: float = BATCH_SECONDS) -> subprocess.CompletedProcess[str]:
     try:
         stdout, stderr = process.communicate(timeout=seconds)
     except subprocess.TimeoutExpired:
@@ -395,13 +411,13 @@ def finish(process: subprocess.Popen, seconds: float = BATCH_SECONDS) -> subproc
         stderr += f"\n[red team: the batch did not finish within {seconds:g} s and was killed]"
         process.returncode = -999
     finally:
-        os.close(process.stdin_writer)  # type: ignore[attr-defined]
+        os.close(process.stdin_writer)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def grade(
     submissions: list[Path], out: Path, folder: Path, *flags: str, separator: bool = True
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     return finish(start(submissions, out, folder, *flags, separator=separator))
 
 
@@ -443,8 +459,8 @@ def live_markup(text: str) -> list[str]:
         if fence:
             if stripped.startswith(fence) and set(stripped) == {"`"}:
                 fence = ""
-        elif re.match(r"`{3,}", stripped):
-            fence = re.match(r"`+", stripped).group()
+        elif opening := re.match(r"`{3,}", stripped):
+            fence = opening.group()
         else:
             scores += stripped.startswith("**Score")
             bare = re.sub(r"\\.", "", line)  # a backslash-escaped character is text
@@ -457,7 +473,7 @@ def live_markup(text: str) -> list[str]:
     return found
 
 
-def check_inert(out: Path, names: list[str], done: subprocess.CompletedProcess) -> list[tuple[str, str]]:
+def check_inert(out: Path, names: list[str], done: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
     """What a submission sent is inert everywhere it appears, and no student file shows the seed:
     (the submission's name, or "" for the batch as a whole, and what is wrong)."""
     problems = []
@@ -482,7 +498,9 @@ def check_inert(out: Path, names: list[str], done: subprocess.CompletedProcess) 
     return problems
 
 
-def judge(case: Case, scores: dict | None, honest: dict | None, status: str, mode: str) -> None:
+def judge(
+    case: Case, scores: dict[int, Fraction] | None, honest: dict[int, Fraction] | None, status: str, mode: str
+) -> None:
     found = []
     if scores is None:
         found.append("has no complete record")
@@ -505,17 +523,17 @@ def judge(case: Case, scores: dict | None, honest: dict | None, status: str, mod
     case.problems += [f"[{mode}] {p}" for p in found]
 
 
-def run_batch(mode: str, batch: str, options: dict, chosen: list[Case], folder: Path) -> list[str]:
+def run_batch(mode: str, batch: str, options: dict[str, Any], chosen: list[Case], folder: Path) -> list[str]:
     flag = "--require-sandbox" if mode == "sandbox" else "--no-sandbox"
     flags = [flag, *options.get("flags", [])]
-    submissions = [c.path for c in chosen] + sorted(
+    submissions = [c.built for c in chosen] + sorted(
         {folder / "submissions" / c.equivalent for c in chosen if c.equivalent}
     )
     names = safe_names(submissions, {"gradebook.csv", "report.html"})
     name_of = dict(zip(map(str, submissions), names))
     out = folder / f"out-{mode}-{batch}"
     label = f"[{mode}, {batch}]"
-    problems = []
+    problems: list[str] = []
     before = snapshot()
     if options.get("interrupt"):  # these batches exist for their cases: what goes wrong is theirs
         for case in chosen:
@@ -608,7 +626,7 @@ def _interrupt(submissions: list[Path], out: Path, folder: Path, flags: list[str
 # ---- Gradescope, without bubblewrap ---------------------------------------------------------------------
 
 
-def gradescope(case: Case, submission: Path, zip_path: Path, folder: Path) -> tuple[dict | None, str]:
+def gradescope(case: Case, submission: Path, zip_path: Path, folder: Path) -> tuple[dict[int, Fraction] | None, str]:
     """Run run_autograder on a fresh simulated /autograder holding submission: (scores by step, status)."""
     root = folder / "autograder"
     shutil.rmtree(root, ignore_errors=True)
@@ -649,7 +667,7 @@ def gradescope(case: Case, submission: Path, zip_path: Path, folder: Path) -> tu
 def run_gradescope(chosen: list[Case], folder: Path) -> list[str]:
     zip_path = build_gradescope(folder / "gradescope-build", seed=SEED, timeout=None)
     for case in chosen:
-        scores, status = gradescope(case, case.path, zip_path, folder)
+        scores, status = gradescope(case, case.built, zip_path, folder)
         honest = None
         if case.equivalent:
             honest, _ = gradescope(case, folder / "submissions" / case.equivalent, zip_path, folder)

@@ -12,13 +12,13 @@ Judges only compare plain data: they run anywhere, and compute no right answer t
 from __future__ import annotations
 
 from kata.catalogue import step1, step2, step3, step4, step5, step6, step7, step8, step9, step10  # noqa: F401
-from kata.catalogue.core import CHECKS, PUBLIC_SEED, Case, Check, Problem
+from kata.catalogue.core import CHECKS, PUBLIC_SEED, Case, Check, Expectation, Observation, Problem
 from kata.catalogue.recorded import expectation, has_oracle, public_cases
 
 STEPS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 
-def judge(case: Case, expectation_: dict, observation: dict) -> list[Problem]:
+def judge(case: Case, expectation_: Expectation, observation: Observation) -> list[Problem]:
     """The problems of an observation ([] when it is right)."""
     return case.check.judge(case.args, expectation_, observation)
 

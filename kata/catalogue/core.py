@@ -10,9 +10,9 @@ lists, so it can run anywhere (the grader's parent, the student's pytest, a note
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from kata.catalogue.bugs import BUGS
 from kata.manifest import load
@@ -20,8 +20,26 @@ from kata.numbers import EXACT, Tolerance, close, is_real, show
 
 PUBLIC_SEED = load().public_seed  # the seed of the public suites (kata.toml); the grader's default is another
 
-Observation = dict
-Expectation = dict
+# What a probe reported: plain data from the sandbox, shaped by untrusted code, so every value is an
+# `object` that a judge narrows (isinstance, is_real, reported) before it uses it.
+Observation = dict[str, object]
+# What a right implementation gives, and a case's inputs: plain data made by trusted code (kata.oracle,
+# or recorded in the student release), whose shape each step's oracle and judges agree on.
+Expectation = dict[str, Any]
+Args = dict[str, Any]
+Spec = dict[str, Any]  # a graph: {"leaves": [...], "nodes": [{"op", "args", "const"?}, ...]}, drawn by kata.oracle
+
+T = TypeVar("T")
+
+
+def reported(got: Mapping[str, object], key: str, kind: type[T], default: T | None = None) -> T:
+    """got[key], which the probe always reports as a `kind` (or `default`, when given, if it is not
+    there): KeyError or TypeError when it is missing or something else (a broken or forged
+    observation), as using it directly would raise."""
+    value = got[key] if default is None else got.get(key, default)
+    if not isinstance(value, kind):
+        raise TypeError(f"the observation's {key!r} is a {type(value).__name__}, not a {kind.__name__}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -34,8 +52,8 @@ class Problem:
     bug: str = ""
     blocked_by: int = 0
 
-    def to_json(self) -> dict:
-        data: dict[str, Any] = {"text": self.text}
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"text": self.text}
         if self.bug:
             data["bug"] = self.bug
         if self.blocked_by:
@@ -43,7 +61,7 @@ class Problem:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> Problem:
+    def from_json(cls, data: dict[str, Any]) -> Problem:
         return cls(str(data.get("text", "")), str(data.get("bug", "")), int(data.get("blocked_by", 0)))
 
 
@@ -64,7 +82,7 @@ def blocked(step: int, why: str) -> Problem:
     return Problem(f"blocked by step {step}: {why}", blocked_by=step)
 
 
-Judge = Callable[[dict, Expectation, Observation], list[Problem]]
+Judge = Callable[[Args, Expectation, Observation], list[Problem]]
 
 
 @dataclass(frozen=True)
@@ -102,7 +120,7 @@ def check(
 @dataclass(frozen=True)
 class Case:
     key: str  # the check's key, "step3.op-backward"
-    args: dict = field(default_factory=dict)  # JSON-able inputs of the probe
+    args: Args = field(default_factory=dict)  # JSON-able inputs of the probe
     label: str = ""  # the inputs as a student reads them
 
     @property
@@ -119,18 +137,18 @@ class Case:
         title = self.check.title
         return f"{title} [{self.label}]" if self.label else title
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"key": self.key, "args": self.args, "label": self.label}
 
     @classmethod
-    def from_json(cls, data: dict) -> Case:
+    def from_json(cls, data: dict[str, Any]) -> Case:
         return cls(data["key"], data["args"], data.get("label", ""))
 
 
 # ---- Comparing plain data --------------------------------------------------------------------------
 
 
-def compare(expected: Any, got: Any, path: str = "", tolerance: Tolerance = EXACT) -> list[str]:
+def compare(expected: Any, got: object, path: str = "", tolerance: Tolerance = EXACT) -> list[str]:
     """Every difference between two observations, numbers compared with the tolerance."""
     where = path or "result"
     if isinstance(expected, dict) and "not_a_number" not in expected:
@@ -165,7 +183,7 @@ def compare(expected: Any, got: Any, path: str = "", tolerance: Tolerance = EXAC
     return []
 
 
-def not_a_number_hint(got: Any) -> str:
+def not_a_number_hint(got: object) -> str:
     """Why a value that should be a number is not one, in words."""
     if isinstance(got, dict) and got.get("not_a_number") == "NoneType":
         return ": did the function forget to `return` its result?"
@@ -180,7 +198,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def compared(expected: Any, got: Any, tolerance: Tolerance = EXACT) -> list[Problem]:
+def compared(expected: Any, got: object, tolerance: Tolerance = EXACT) -> list[Problem]:
     return said(*compare(expected, got, tolerance=tolerance))
 
 
@@ -213,7 +231,7 @@ def against(expectation: Expectation, got: Observation) -> list[Problem]:
     return problems
 
 
-def first_match(alternatives: list, got: Observation, tolerance: Tolerance = EXACT) -> str:
+def first_match(alternatives: list[Any], got: Observation, tolerance: Tolerance = EXACT) -> str:
     """The bug id of the first alternative observation that got matches, or ""."""
     for bug, alternative in alternatives:
         if not compare(alternative, got, tolerance=tolerance):

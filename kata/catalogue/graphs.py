@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kata.catalogue.core import Problem, looks_like
+from kata.catalogue.core import Problem, Spec, looks_like
 from kata.harness.build import FORMS
 from kata.numbers import EXACT, Tolerance, close, is_real, show
 
 
-def names(spec: dict) -> list[str]:
+def names(spec: Spec) -> list[str]:
     """'x0', 'x1', ... for leaves, 'v2', 'v3', ... for op nodes."""
     first = len(spec["leaves"])
     return [f"x{k}" if k < first else f"v{k}" for k in range(first + len(spec["nodes"]))]
 
 
-def listing(spec: dict) -> list[str]:
+def listing(spec: Spec) -> list[str]:
     """The graph as lines a student can read: 'x0 = 1.25', 'v2 = x0 * x1', ..."""
     label = names(spec)
     lines = [f"{label[k]} = {show(float(x))}" for k, x in enumerate(spec["leaves"])]
@@ -27,7 +27,7 @@ def listing(spec: dict) -> list[str]:
     return lines
 
 
-def with_listing(spec: dict, problems: list[Problem]) -> list[Problem]:
+def with_listing(spec: Spec, problems: list[Problem]) -> list[Problem]:
     """The problems, after the graph they are about."""
     if not problems:
         return problems
@@ -35,7 +35,7 @@ def with_listing(spec: dict, problems: list[Problem]) -> list[Problem]:
     return [Problem(text), *problems]
 
 
-def describe_node(spec: dict, k: int, values: Sequence[Any]) -> str:
+def describe_node(spec: Spec, k: int, values: Sequence[Any]) -> str:
     label = names(spec)
     first = len(spec["leaves"])
     if k < first:
@@ -47,7 +47,7 @@ def describe_node(spec: dict, k: int, values: Sequence[Any]) -> str:
 
 
 def first_wrong_value(
-    spec: dict, expected: Sequence[float], got: Any, alternatives: dict, tolerance: Tolerance = EXACT
+    spec: Spec, expected: Sequence[float], got: object, alternatives: dict[str, Any], tolerance: Tolerance = EXACT
 ) -> list[Problem]:
     """The first node (inputs first) whose value is wrong, and the classic bug it looks like.
 

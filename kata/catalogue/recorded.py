@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib.util import find_spec
+from typing import Any
 
-from kata.catalogue.core import PUBLIC_SEED, Case
+from kata.catalogue.core import PUBLIC_SEED, Case, Expectation, Observation
 from kata.paths import EXPECTED
 
 
@@ -21,14 +22,15 @@ def has_oracle() -> bool:
 
 
 @cache
-def _recorded() -> dict:
+def _recorded() -> dict[str, Any]:
     try:
-        return json.loads(EXPECTED.read_text(encoding="utf-8"))
+        recorded: dict[str, Any] = json.loads(EXPECTED.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise RuntimeError(
             f"{EXPECTED} is missing or broken ({error}): this copy has neither the kata's oracle nor its recorded "
             "results. Ask your instructor for a fresh copy."
         ) from None
+    return recorded
 
 
 def public_cases(step: int) -> list[Case]:
@@ -40,7 +42,7 @@ def public_cases(step: int) -> list[Case]:
     return [Case.from_json(entry["case"]) for entry in _recorded()["steps"][str(step)]]
 
 
-def expectation(case: Case, observation: dict) -> dict:
+def expectation(case: Case, observation: Observation) -> Expectation:
     """What a right implementation gives on the case (for the student's observation where that matters)."""
     if has_oracle():
         from kata.oracle.expect import expectation as computed
@@ -48,5 +50,6 @@ def expectation(case: Case, observation: dict) -> dict:
         return computed(case, observation)
     for entry in _recorded()["steps"][str(case.check.step)]:
         if entry["case"]["key"] == case.key and entry["case"]["label"] == case.label:
-            return entry["expectation"]
+            found: Expectation = entry["expectation"]
+            return found
     raise KeyError(f"{EXPECTED.name} has no expected result for {case.id}: ask your instructor for a fresh copy")

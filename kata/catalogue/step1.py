@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from kata.catalogue.core import Problem, against, check, compared, looks_like
+from kata.catalogue.core import Args, Expectation, Observation, Problem, against, check, compared, looks_like
 from kata.numbers import EXACT, close, is_real, show
 
 
 @check(1, "derivative", "numerical_derivative(f, x) matches the exact derivative")
-def derivative(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def derivative(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return against(expectation, got)
 
 
 @check(1, "derivative-large-h", "numerical_derivative(f, x, h) is the CENTRAL difference, even for a large h")
-def derivative_large_h(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def derivative_large_h(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return against(expectation, got)
 
 
 @check(1, "gradient", "numerical_gradient(f, xs) gives every partial derivative, as a list")
-def gradient(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def gradient(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     if got.get("xs after") != expectation["xs"]:
         found = compared(expectation["expected"], got)
         return [*found, looks_like("xs-mutated")] if found else [looks_like("xs-mutated")]
@@ -25,7 +25,7 @@ def gradient(args: dict, expectation: dict, got: dict) -> list[Problem]:
 
 
 @check(1, "gradient-calls", "numerical_gradient nudges one coordinate at a time by +-h and leaves xs unchanged")
-def gradient_calls(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def gradient_calls(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     xs, h = expectation["xs"], expectation["h"]
     if got.get("xs after") != xs:
         return [Problem(f"xs was {xs} before the call and {got.get('xs after')} after it"), looks_like("xs-mutated")]

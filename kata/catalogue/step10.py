@@ -8,12 +8,12 @@ chain's length and segments.
 
 from __future__ import annotations
 
-from kata.catalogue.core import Problem, against, check, compared, looks_like
+from kata.catalogue.core import Args, Expectation, Observation, Problem, Spec, against, check, compared, looks_like
 from kata.catalogue.graphs import listing
 from kata.numbers import is_real, show
 
 
-def _segment_text(spec: dict) -> Problem:
+def _segment_text(spec: Spec) -> Problem:
     lines = listing(spec)
     return Problem("the segment f (its inputs first):\n" + "\n".join(f"  {line}" for line in lines))
 
@@ -24,7 +24,7 @@ def _segment_text(spec: dict) -> Problem:
     "checkpoint(f, *inputs) returns one new Value: f's value, with the inputs (and nothing else) as its _prev",
     uses=(2, 3, 4),
 )
-def forward(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def forward(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = compared(expectation["expected"], got)
     if not problems:
         return []
@@ -42,7 +42,7 @@ def forward(args: dict, expectation: dict, got: dict) -> list[Problem]:
     "the checkpoint's _backward rebuilds f and adds out.grad * d(f)/d(input) to each input's grad",
     uses=(2, 3, 4),
 )
-def backward_closure(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def backward_closure(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = against(expectation, got)
     if not problems:
         return []
@@ -56,7 +56,7 @@ def backward_closure(args: dict, expectation: dict, got: dict) -> list[Problem]:
     weight=2.0,
     uses=(2, 3, 4),
 )
-def gradients(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def gradients(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = against(expectation, got)
     if not problems or "chain" in args:
         return problems
@@ -70,7 +70,7 @@ def gradients(args: dict, expectation: dict, got: dict) -> list[Problem]:
     weight=2.0,
     uses=(2, 3, 4),
 )
-def memory(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def memory(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     peak, plain = got.get("peak"), got.get("plain peak")
     bound = expectation["at most"]
     if is_real(peak) and peak <= bound:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kata.catalogue.core import Problem, blocked, check, looks_like
+from kata.catalogue.core import Args, Expectation, Observation, Problem, blocked, check, looks_like, reported
 from kata.catalogue.graphs import listing, names, with_listing
 from kata.harness.build import FORMS
 from kata.numbers import EXACT, close, is_real, show
@@ -34,7 +34,7 @@ BACKWARD = ("f", "p", "r", "q", "s", "z", "y", "x")  # the order a backward pass
 
 
 @check(3, "by-hand", "the warm-up: backprop_by_hand gives every node's value and d(f)/d(node), by hand")
-def by_hand(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def by_hand(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     nodes = got.get("nodes")
     if not isinstance(nodes, dict):
         returned = show(got.get("result"))
@@ -66,7 +66,7 @@ def by_hand(args: dict, expectation: dict, got: dict) -> list[Problem]:
 # ---- The closures -------------------------------------------------------------------------------------------
 
 
-def _blocked_by_step2(expectation: dict, got: dict) -> list[Problem]:
+def _blocked_by_step2(expectation: Expectation, got: Observation) -> list[Problem]:
     if not got.get("built"):
         return [blocked(2, f"the op could not be built with your step 2 code ({got.get('why', '?')})")]
     if expectation.get("not numbers"):
@@ -74,17 +74,18 @@ def _blocked_by_step2(expectation: dict, got: dict) -> list[Problem]:
     return []
 
 
-def reaching(part: dict) -> list[Any] | str:
+def reaching(part: Observation) -> list[Any] | str:
     """What the closures of an op add to each operand (with out.grad as given), composed along the
     nodes the op made on its way; or why that cannot be said."""
-    count = part["operands"]
+    count = reported(part, "operands", int)
+    runs, nodes = reported(part, "runs", list), reported(part, "nodes", list)
     factors: dict[int, dict[int, float]] = {}
-    for run in part["runs"]:
+    for run in runs:
         if "raised" in run:
             info = run["raised"] if isinstance(run["raised"], dict) else {}
             return f"a closure raised {info.get('type', 'an exception')}: {str(info.get('message', ''))[:200]}"
         node, grad, first = run["node"], run["grad"], run.get("first")
-        if not isinstance(first, list) or len(first) != len(part["nodes"]):
+        if not isinstance(first, list) or len(first) != len(nodes):
             return "a closure's effect could not be read"
         row: dict[int, float] = {}
         for m, value in enumerate(first):
@@ -100,7 +101,7 @@ def reaching(part: dict) -> list[Any] | str:
     def reach(n: int, j: int, depth: int = 0) -> float:
         if (n, j) in memo:
             return memo[(n, j)]
-        if depth > len(part["nodes"]):
+        if depth > len(nodes):
             raise RecursionError("a cycle among the op's nodes")
         total = 0.0
         for m, factor in factors.get(n, {}).items():
@@ -108,19 +109,19 @@ def reaching(part: dict) -> list[Any] | str:
         memo[(n, j)] = total
         return total
 
-    if count >= len(part["nodes"]):
+    if count >= len(nodes):
         return "the op made no node"
     out = count  # the op's result is the first node found from it
-    g = next(r["grad"] for r in part["runs"] if r["node"] == out)
+    g = next(r["grad"] for r in runs if r["node"] == out)
     try:
         return [g * reach(out, j) for j in range(count)]
     except RecursionError:
         return "the op's nodes form a cycle"
 
 
-def _evidence(part: dict, p: float) -> Problem | None:
+def _evidence(part: Observation, p: float) -> Problem | None:
     """A closure that assigns instead of adding, or that changes out.grad: seen directly in the runs."""
-    for run in part["runs"]:
+    for run in reported(part, "runs", list):
         node, first, second = run["node"], run.get("first"), run.get("second")
         if not (isinstance(first, list) and isinstance(second, list)):
             continue
@@ -134,7 +135,7 @@ def _evidence(part: dict, p: float) -> Problem | None:
     return None
 
 
-def judge_op(name: str, part: dict, expected: dict, p: float, labels: list[str]) -> list[Problem]:
+def judge_op(name: str, part: Observation, expected: Expectation, p: float, labels: list[str]) -> list[Problem]:
     """The problems of one op's closures: [] when what reaches its operands is right."""
     method = FORMS[name].method
     evidence = _evidence(part, p)
@@ -158,7 +159,7 @@ def judge_op(name: str, part: dict, expected: dict, p: float, labels: list[str])
     return problems
 
 
-def _same_data(expectation: dict, got_data: list) -> bool:
+def _same_data(expectation: Expectation, got_data: list[object]) -> bool:
     wanted = expectation.get("for data")
     return wanted is None or all(
         (not is_real(w) and not is_real(g)) or close(w, g, EXACT) for w, g in zip(wanted, got_data)
@@ -166,19 +167,20 @@ def _same_data(expectation: dict, got_data: list) -> bool:
 
 
 @check(3, "op-backward", "an op's _backward adds out.grad * (local derivative) to each input's grad", uses=(2,))
-def op_backward(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def op_backward(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     stop = _blocked_by_step2(expectation, got)
     if stop:
         return stop
-    data = [n["data"] for n in got["nodes"][: got["operands"] + 1]]
+    operands = reported(got, "operands", int)
+    data = [n["data"] for n in reported(got, "nodes", list)[: operands + 1]]
     if not _same_data(expectation, data):
         return [blocked(2, "the op's forward values differ from the reference's (see step 2)")]
-    labels = list(OPERANDS[: got["operands"]])
+    labels = list(OPERANDS[:operands])
     return judge_op(args["op"], got, expectation, args["p"], labels)
 
 
 @check(3, "accumulate", "_backward adds (+=) to grad, so a Value used twice gets both contributions", uses=(2,))
-def accumulate(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def accumulate(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return op_backward.judge(args, expectation, got)
 
 
@@ -189,32 +191,37 @@ def accumulate(args: dict, expectation: dict, got: dict) -> list[Problem]:
     weight=2.0,
     uses=(2,),
 )
-def graph_closures(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def graph_closures(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     stop = _blocked_by_step2(expectation, got)
     if stop:
         return stop
     spec = args["spec"]
-    if not _same_data(expectation, got.get("data", [])):
+    data = reported(got, "data", list, [])
+    if not _same_data(expectation, data):
         return [blocked(2, "the graph's forward values differ from the reference's (see step 2)")]
     if expectation.get("off scale"):
         return [blocked(2, "your step 2 code carried this graph's values far from the reference's (see step 2)")]
     first = len(spec["leaves"])
     label = names(spec)
     truth = expectation.get("truth")
+    ops = reported(got, "ops", list)
     for j in reversed(range(len(spec["nodes"]))):  # the order backward visits them: output first
         node = spec["nodes"][j]
         labels = [label[i] for i in dict.fromkeys(node["args"])]
-        problems = judge_op(node["op"], got["ops"][j], expectation["ops"][j], args["p"], labels)
-        if problems and truth and any("raised" in run for run in got["ops"][j]["runs"]):
-            data = got.get("data", [])
-            if any(not (is_real(data[i]) and close(truth[i], data[i], EXACT)) for i in node["args"]):
-                return [
-                    blocked(
-                        2,
-                        f"{label[first + j]}'s closure raised on inputs your step 2 code computed "
-                        f"differently ({problems[0].text})",
-                    )
-                ]
+        problems = judge_op(node["op"], ops[j], expectation["ops"][j], args["p"], labels)
+        if (
+            problems
+            and truth
+            and any("raised" in run for run in ops[j]["runs"])
+            and any(not (is_real(data[i]) and close(truth[i], data[i], EXACT)) for i in node["args"])
+        ):
+            return [
+                blocked(
+                    2,
+                    f"{label[first + j]}'s closure raised on inputs your step 2 code computed "
+                    f"differently ({problems[0].text})",
+                )
+            ]
         if problems:
             where = f"at {listing(spec)[first + j]}"
             return with_listing(spec, [Problem(where), *problems])

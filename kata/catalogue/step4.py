@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kata.catalogue.core import Problem, against, check, looks_like
+from kata.catalogue.core import Args, Expectation, Observation, Problem, Spec, against, check, looks_like, reported
 from kata.catalogue.graphs import listing, names
 from kata.harness.probes.step4 import DEEP
 
 
-def _shown(spec: dict, items: list, length: int) -> str:
+def _shown(spec: Spec, items: list[int], length: int) -> str:
     label = names(spec)
     shown = [label[k] if 0 <= k < len(label) else "(not a node of the graph)" for k in items[:40]]
     more = f", ... ({length} in all)" if length > len(shown) else ""
     return f"[{', '.join(shown)}{more}]"
 
 
-def order_problems(spec: dict, shape: dict, order: object) -> list[Problem]:
+def order_problems(spec: Spec, shape: Expectation, order: object) -> list[Problem]:
     """What is wrong with a reported topological order of the spec's graph ([] if it is right)."""
     if not isinstance(order, dict) or "items" not in order:
         kind = order.get("not a list") if isinstance(order, dict) else "?"
@@ -66,7 +66,7 @@ def order_problems(spec: dict, shape: dict, order: object) -> list[Problem]:
 
 
 @check(4, "topological-order", "topological_order(root): every node reachable from root once, each after its inputs")
-def topological_order(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def topological_order(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     spec = args["spec"]
     orders = got.get("orders")
     if not isinstance(orders, list) or len(orders) != args.get("calls", 1):
@@ -87,7 +87,7 @@ def topological_order(args: dict, expectation: dict, got: dict) -> list[Problem]
 
 
 @check(4, "backward-order", "backward() seeds the output and runs every closure once, the output first", weight=2.0)
-def backward_order(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def backward_order(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     spec = args["spec"]
     label = names(spec)
     calls = got.get("calls")
@@ -108,12 +108,12 @@ def backward_order(args: dict, expectation: dict, got: dict) -> list[Problem]:
                 *order_problems(spec, expectation, own),
             ]
     ops = [k for k in ran if k >= first]
-    shown = Problem(f"the closures ran in the order {_shown(spec, ran, got.get('call count', len(ran)))}")
+    shown = Problem(f"the closures ran in the order {_shown(spec, ran, reported(got, 'call count', int, len(ran)))}")
     seeded = next((c[1] for c in calls if isinstance(c, list) and len(c) == 2 and c[0] == root), None)
     if seeded is not None and seeded != 1.0:
         return [shown, Problem(f"when the output's closure ran, its grad was {seeded!r}"), looks_like("no-seed")]
     times = Counter(ops)
-    if len(ops) != len(times) or got.get("call count", 0) > 4 * len(label):
+    if len(ops) != len(times) or reported(got, "call count", int, 0) > 4 * len(label):
         twice = sorted(k for k, n in times.items() if n > 1)
         text = ", ".join(label[k] for k in twice[:6]) or "some"
         return [graph, shown, Problem(f"the closures of {text} ran more than once"), looks_like("topo-duplicates")]
@@ -144,7 +144,7 @@ def backward_order(args: dict, expectation: dict, got: dict) -> list[Problem]:
 
 
 @check(4, "seed", "backward() seeds the output: out.grad becomes 1.0, also for a lone leaf")
-def seed(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def seed(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = against(expectation, got)
     if problems:
         problems.append(looks_like("no-seed"))
@@ -152,7 +152,7 @@ def seed(args: dict, expectation: dict, got: dict) -> list[Problem]:
 
 
 @check(4, "deep-chain", f"a chain {DEEP:,} nodes deep: topological_order and backward() work without recursion")
-def deep_chain(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def deep_chain(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     nodes = expectation["nodes"]
     if got.get("recursion limit raised"):
         return [

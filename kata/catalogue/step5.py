@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from kata.catalogue.core import Problem, against, check, compared, looks_like
+from kata.catalogue.core import Args, Expectation, Observation, Problem, against, check, compared, looks_like
 from kata.numbers import is_real
 
 
 @check(5, "neuron-init", "Neuron(nin): nin weights drawn from random.uniform(-1, 1), bias Value(0.0)", uses=(2,))
-def neuron_init(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def neuron_init(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     nin = expectation["nin"]
     problems = compared({"count": nin, "all Values": True}, got)
     if got.get("b") != 0.0:
@@ -21,16 +21,16 @@ def neuron_init(args: dict, expectation: dict, got: dict) -> list[Problem]:
             Problem(f"only {got['distinct']} distinct weights out of {nin}"),
             looks_like("zero-initial-weights"),
         ]
-    if not (low >= -1.0 and high <= 1.0):  # type: ignore[operator]
+    if not (low >= -1.0 and high <= 1.0):
         return [*problems, Problem(f"the weights range over [{low}, {high}]"), looks_like("weights-out-of-range")]
-    if low > -0.8 or high < 0.8:  # type: ignore[operator]
+    if low > -0.8 or high < 0.8:
         problems.append(
             Problem(f"weights should spread over [-1, 1] (random.uniform(-1, 1)); they range over [{low}, {high}]")
         )
     return problems
 
 
-def parameters_bug(listed: list, wanted: list[str], bias_first: list[str] | None = None) -> str:
+def parameters_bug(listed: list[object], wanted: list[str], bias_first: list[str] | None = None) -> str:
     """The classic bug a wrong parameters() list is, or ""."""
     if bias_first is not None and listed == bias_first:
         return "bias-before-weights"
@@ -46,7 +46,7 @@ def parameters_bug(listed: list, wanted: list[str], bias_first: list[str] | None
 
 
 @check(5, "parameters", "parameters() lists every weight and bias, in layer, neuron, weights-then-bias order")
-def parameters(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def parameters(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = compared(expectation["expected"], got)
     listed, wanted = got.get("parameters"), expectation["expected"]["parameters"]
     if not problems or not isinstance(listed, list):
@@ -65,19 +65,19 @@ def parameters(args: dict, expectation: dict, got: dict) -> list[Problem]:
 
 
 @check(5, "neuron-forward", "a Neuron computes tanh(w . x + b), or w . x + b when nonlin is False", uses=(2,))
-def neuron_forward(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def neuron_forward(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return against(expectation, got)
 
 
 @check(
     5, "layer-forward", "a Layer returns one Value per neuron, or the Value itself when it has one neuron", uses=(2,)
 )
-def layer_forward(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def layer_forward(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return against(expectation, got)
 
 
 @check(5, "mlp-structure", "MLP(nin, nouts) has one Layer per entry of nouts, with that many neurons")
-def mlp_structure(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def mlp_structure(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return against(expectation, got)
 
 
@@ -88,11 +88,15 @@ def mlp_structure(args: dict, expectation: dict, got: dict) -> list[Problem]:
     weight=2.0,
     uses=(2,),
 )
-def mlp_forward(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def mlp_forward(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = against(expectation, got)
-    if any(p.bug == "nonlinear-last-layer" for p in problems) and got.get("the last layer's neurons have nonlin") == [
-        False
-    ] * len(got.get("the last layer's neurons have nonlin") or [0]):
+    nonlin = got.get("the last layer's neurons have nonlin")
+    if (
+        any(p.bug == "nonlinear-last-layer" for p in problems)
+        and isinstance(nonlin, list)
+        and nonlin
+        and nonlin == [False] * len(nonlin)
+    ):
         # the MLP asked for a linear last layer: the neurons ignore nonlin=False
         problems = [p for p in problems if not p.bug] + [looks_like("tanh-when-linear")]
     return problems
@@ -104,12 +108,12 @@ def mlp_forward(args: dict, expectation: dict, got: dict) -> list[Problem]:
     "MLP(nin, nouts, activations) applies activations[i] (tanh, relu, sigmoid or linear) in layer i",
     uses=(2,),
 )
-def mlp_activations(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def mlp_activations(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return against(expectation, got)
 
 
 @check(5, "zero-grad", "zero_grad() sets the grad of every parameter back to 0.0")
-def zero_grad(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def zero_grad(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = against(expectation, got)
     if not problems:
         return problems

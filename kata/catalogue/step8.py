@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from kata.catalogue.core import Problem, against, check, compare, compared, looks_like
+from kata.catalogue.core import Args, Expectation, Observation, Problem, against, check, compare, compared, looks_like
 from kata.catalogue.graphs import listing, names, with_listing
 from kata.harness.build import FORMS
 from kata.numbers import show
 
 
 @check(8, "op", "a Dual operation returns the value and, by the chain rule, the derivative")
-def op(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def op(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = against(expectation, got)
     if problems and not any(p.bug for p in problems):
         problems.append(Problem(f"look at Dual.{FORMS[args['op']].method}"))
@@ -22,7 +22,7 @@ def op(args: dict, expectation: dict, got: dict) -> list[Problem]:
     "one forward pass per leaf gives every node's value and derivative, as reverse mode does",
     weight=2.0,
 )
-def graph(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def graph(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     spec = args["spec"]
     expected = expectation["expected"]
     values, passes = got.get("values"), got.get("derivatives")
@@ -62,12 +62,12 @@ def graph(args: dict, expectation: dict, got: dict) -> list[Problem]:
 
 
 @check(8, "derivative-and-gradient", "derivative(f, x) and gradient(f, xs) differentiate any function in forward mode")
-def derivative_and_gradient(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def derivative_and_gradient(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return against(expectation, got)
 
 
 @check(8, "domain", "Dual log of x <= 0 raises ValueError; Dual sigmoid saturates at large |x|")
-def domain(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def domain(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     problems = compared(expectation["expected"], got)
     if got.get("log of x <= 0") != "ValueError":
         problems.append(looks_like("dual-log-no-error"))

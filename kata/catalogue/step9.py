@@ -7,13 +7,26 @@ counting mistake gives, and how the right count is made up. The judges only comp
 
 from __future__ import annotations
 
-from kata.catalogue.core import Problem, against, check, compare, compared, first_match, looks_like
+from typing import Any
+
+from kata.catalogue.core import (
+    Args,
+    Expectation,
+    Observation,
+    Problem,
+    against,
+    check,
+    compare,
+    compared,
+    first_match,
+    looks_like,
+)
 from kata.catalogue.graphs import names, with_listing
 from kata.numbers import show
 
 
 @check(9, "nodes", "nodes(root) lists every node the root depends on, each exactly once", uses=(2,))
-def nodes(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def nodes(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     expected = expectation["expected"]["nodes"]
     found = got.get("nodes")
     if not isinstance(found, list):
@@ -37,7 +50,7 @@ def nodes(args: dict, expectation: dict, got: dict) -> list[Problem]:
     return with_listing(spec, problems)
 
 
-def _count_problems(expectation: dict, got: dict, what: str) -> list[Problem]:
+def _count_problems(expectation: Expectation, got: Observation, what: str) -> list[Problem]:
     problems = against(expectation, got)
     if not problems:
         return []
@@ -46,7 +59,7 @@ def _count_problems(expectation: dict, got: dict, what: str) -> list[Problem]:
 
 
 @check(9, "forward-ops", "forward_ops(root): one operation per op node, none per leaf, a shared node once", uses=(2,))
-def forward_ops(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def forward_ops(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return with_listing(args["spec"], _count_problems(expectation, got, "the forward pass"))
 
 
@@ -56,7 +69,7 @@ def forward_ops(args: dict, expectation: dict, got: dict) -> list[Problem]:
     "backward_ops(root): 1 for the seed, then a multiply and an add per input of every op node",
     uses=(2,),
 )
-def backward_ops(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def backward_ops(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return with_listing(args["spec"], _count_problems(expectation, got, "backward()"))
 
 
@@ -66,11 +79,11 @@ def backward_ops(args: dict, expectation: dict, got: dict) -> list[Problem]:
     "forward_mode_ops(root): one pass per leaf, each its seed plus every op's value and derivative",
     uses=(2,),
 )
-def forward_mode_ops(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def forward_mode_ops(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     return with_listing(args["spec"], _count_problems(expectation, got, "forward mode"))
 
 
-def _table(inputs: list[int], rows: list[dict]) -> list[str]:
+def _table(inputs: list[int], rows: list[dict[str, Any]]) -> list[str]:
     """The counts of every network, and the two ratios the principle is about."""
     lines = ["  inputs   forward   backward   backward/forward   forward mode   forward mode/(forward + backward)"]
     for n, row in zip(inputs, rows):
@@ -89,7 +102,7 @@ def _table(inputs: list[int], rows: list[dict]) -> list[str]:
     weight=2.0,
     uses=(2,),
 )
-def cheap_gradient(args: dict, expectation: dict, got: dict) -> list[Problem]:
+def cheap_gradient(args: Args, expectation: Expectation, got: Observation) -> list[Problem]:
     expected = expectation["expected"]
     problems = compared(expected, got)
     if not problems:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kata.catalogue.core import Case, Problem, blocked, looks_like
+from kata.catalogue.core import Case, Expectation, Observation, Problem, blocked, looks_like
 from kata.messages import explain
 
 
@@ -34,7 +34,7 @@ class Outcome:
         return next((p.blocked_by for p in self.problems if p.blocked_by), 0)
 
 
-def classify_error(step: int, info: dict) -> str:
+def classify_error(step: int, info: Observation) -> str:
     """The classic bug an exception from the student's code is, when it is one ("" otherwise)."""
     kind, message = str(info.get("type", "")), str(info.get("message", ""))
     if step == 4 and kind == "RecursionError":
@@ -44,7 +44,7 @@ def classify_error(step: int, info: dict) -> str:
     return ""
 
 
-def of_error(case: Case, info: dict) -> Outcome:
+def of_error(case: Case, info: Observation) -> Outcome:
     """The outcome of a probe that raised (info: kata.harness.observe.describe_exception)."""
     step = case.check.step
     stub = info.get("stub_step")
@@ -63,7 +63,7 @@ def of_error(case: Case, info: dict) -> Outcome:
     return Outcome("error", problems, text)
 
 
-def of_result(case: Case, observation: dict, expect: Callable[[Case, dict], dict]) -> Outcome:
+def of_result(case: Case, observation: Observation, expect: Callable[[Case, Observation], Expectation]) -> Outcome:
     """The outcome of a probe that returned an observation."""
     problems = case.check.judge(case.args, expect(case, observation), observation)
     if not problems:

@@ -10,8 +10,9 @@ so the alternatives of a node are computed from the right gradients of the nodes
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from kata.catalogue.core import Case
+from kata.catalogue.core import Args, Case, Expectation, Observation
 from kata.oracle.choose import Chooser, attempts, number_between
 from kata.oracle.distinct import clear
 from kata.oracle.graphs import evaluate, gradients
@@ -21,7 +22,7 @@ NAMES = ("x", "y", "z", "s", "p", "q", "r", "f")  # the nodes, inputs first (as 
 LECTURE = (1.0, 2.0, -1.0)  # the chapter's point
 
 
-def spec(x: float, y: float, z: float) -> dict:
+def spec(x: float, y: float, z: float) -> dict[str, Any]:
     """The expression as a graph description: s = x + y, p = s * z, q = x * z, r = exp(q), f = p + r."""
     return {
         "leaves": [x, y, z],
@@ -43,7 +44,7 @@ def truth(x: float, y: float, z: float) -> tuple[dict[str, float], dict[str, flo
     return dict(zip(NAMES, values)), dict(zip(NAMES, grads))
 
 
-def mistakes(v: dict[str, float], g: dict[str, float]) -> dict[str, list[list]]:
+def mistakes(v: dict[str, float], g: dict[str, float]) -> dict[str, list[list[Any]]]:
     """What the classic mistakes give at each node, made there with every gradient above it right."""
     return {
         # r = exp(q): the derivative taken from the input q instead of exp(q)
@@ -67,7 +68,7 @@ def mistakes(v: dict[str, float], g: dict[str, float]) -> dict[str, list[list]]:
     }
 
 
-def expect(args: dict, observation: dict) -> dict:
+def expect(args: Args, observation: Observation) -> Expectation:
     values, grads = truth(args["x"], args["y"], args["z"])
     return {
         "expected": {name: [values[name], grads[name]] for name in NAMES},

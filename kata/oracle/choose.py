@@ -8,7 +8,7 @@ while the same code and seed always get the same cases (and the same score).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 
@@ -50,7 +50,8 @@ class NoClearCase(RuntimeError):
     Hypothesis does when it shrinks): the caller draws again, or skips the example."""
 
 
-def attempts(limit: int = 60):
-    """range(limit), then NoClearCase: for the `for _ in attempts(): ... return` loops of case drawing."""
+def attempts(limit: int = 60) -> Iterator[int]:
+    """range(limit), then NoClearCase: for the `for _ in attempts(): ... return` loops of case drawing
+    (which end with `raise AssertionError(...)`: a type checker cannot see that the loop never ends)."""
     yield from range(limit)
     raise NoClearCase(f"no clear case in {limit} draws")

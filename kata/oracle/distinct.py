@@ -17,7 +17,7 @@ def same(a: Any, b: Any) -> bool:
     return not compare(a, b, tolerance=DISTINCT)
 
 
-def clear(right: Any, alternatives: list, structural: set[str] | None = None) -> bool:
+def clear(right: Any, alternatives: list[Any], structural: set[str] | None = None) -> bool:
     """Every alternative ([bug, data]) differs from `right` (except the bugs in `structural`, which agree
     with the right answer on a whole kind of input, by design) and from every alternative of another bug."""
     structural = structural or set()

@@ -24,4 +24,5 @@ def cases(step: int, seed: int, salt: str = "") -> list[Case]:
     """The cases of one step; the same (step, seed, salt) always gives the same cases."""
     if step not in STEP_MODULES:
         raise KeyError(f"the catalogue has no step {step}")
-    return STEP_MODULES[step].cases(step_chooser(seed, step, salt))
+    made: list[Case] = STEP_MODULES[step].cases(step_chooser(seed, step, salt))
+    return made

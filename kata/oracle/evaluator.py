@@ -30,15 +30,15 @@ class Refused(ValueError):
 
 
 def _number(x: object) -> float:
-    if type(x) not in (int, float):
+    if type(x) is not int and type(x) is not float:
         raise Refused(f"a number was expected, got {type(x).__name__}")
-    return float(x)  # type: ignore[arg-type]
+    return float(x)
 
 
 def _int(x: object) -> int:
     if type(x) is not int:
         raise Refused(f"an index was expected, got {type(x).__name__}")
-    return x  # type: ignore[return-value]
+    return x
 
 
 def _value(op: str, inputs: list[float], const: Any) -> float:
@@ -53,10 +53,10 @@ class Evaluation:
     """One child's engine: every version it described, and their values (computed once each)."""
 
     def __init__(self) -> None:
-        self.kinds: list[tuple] = []  # vid -> ("leaf", x) | (op, const, kid vids)
+        self.kinds: list[tuple[Any, ...]] = []  # vid -> ("leaf", x) | (op, const, kid vids)
         self.values: list[float | None] = []
 
-    def answer(self, message: object) -> dict:
+    def answer(self, message: object) -> dict[str, Any]:
         """The reply to one message of the engine; {"error": ...} when it breaks a rule."""
         try:
             if not isinstance(message, dict):
@@ -118,17 +118,20 @@ class Evaluation:
                 pending.pop()
                 if self.values[top] is None:
                     op = self.kinds[top][0]
-                    self.values[top] = _value(op, [self.values[k] for k in kids], const)  # type: ignore[misc]
-        return self.values[vid]  # type: ignore[return-value]
+                    self.values[top] = _value(op, [self.values[k] for k in kids], const)
+        value = self.values[vid]
+        if value is None:
+            raise AssertionError(f"version {vid} was not evaluated")
+        return value
 
     # ---- backward ----
 
-    def _backward(self, message: dict) -> dict:
+    def _backward(self, message: dict[str, object]) -> dict[str, Any]:
         objects = message.get("objects")
         if not isinstance(objects, list) or not objects or len(objects) > MAX_OBJECTS:
             raise Refused("objects must be a non-empty list")
         index: dict[int, int] = {}
-        rows = []
+        rows: list[list[Any]] = []
         for row in objects:
             if not isinstance(row, list) or len(row) != 6:
                 raise Refused("an object is [oid, vid, grad, [kid oids], op, const]")
@@ -154,13 +157,13 @@ class Evaluation:
         root = index.get(_int(message.get("root")))
         if root is None:
             raise Refused("the root is not among the objects")
-        kid_rows = []
+        kid_rows: list[list[int]] = []
         for row in rows:
             found = [index.get(_int(k)) for k in row[3]]
             arity = len(found) if row[4] == "custom" else ARITY.get(row[4], 1)
             if any(k is None for k in found) or (row[4] and len(found) != arity):
                 raise Refused("an object's inputs must be listed objects")
-            kid_rows.append(found)
+            kid_rows.append([k for k in found if k is not None])
         order = _reverse_order(root, kid_rows)
         grads = [row[2] for row in rows]
         data = [self._value_of(row[1]) for row in rows]
@@ -176,15 +179,15 @@ class Evaluation:
             else:
                 const = _number(rows[i][5]) if op in CONSTANT else None
                 try:
-                    local = partials(op, [data[k] for k in kids], data[i], const)  # type: ignore[misc]
+                    local = partials(op, [data[k] for k in kids], data[i], const)
                 except (ArithmeticError, ValueError):
                     local = (math.nan,) * len(kids)
             for k, d in zip(kids, local):
-                grads[k] += d * grads[i]  # type: ignore[index]
+                grads[k] += d * grads[i]
         return {"grads": grads, "values": data}
 
 
-def _reverse_order(root: int, kids: list[list[int | None]]) -> list[int]:
+def _reverse_order(root: int, kids: list[list[int]]) -> list[int]:
     """The objects reachable from root, each before its inputs (for the chain rule, output first)."""
     order: list[int] = []
     done: set[int] = set()
@@ -196,6 +199,6 @@ def _reverse_order(root: int, kids: list[list[int | None]]) -> list[int]:
         elif node not in done:
             done.add(node)
             stack.append((node, True))
-            stack.extend((k, False) for k in kids[node] if k is not None and k not in done)  # type: ignore[misc]
+            stack.extend((k, False) for k in kids[node] if k not in done)
     order.reverse()
     return order

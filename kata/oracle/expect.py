@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from kata.catalogue.core import Case
+from collections.abc import Callable
+
+from kata.catalogue.core import Args, Case, Expectation, Observation
 from kata.oracle.draw import STEP_MODULES
 
-EXPECT = {key: function for module in STEP_MODULES.values() for key, function in module.EXPECT.items()}
+EXPECT: dict[str, Callable[[Args, Observation], Expectation]] = {
+    key: function for module in STEP_MODULES.values() for key, function in module.EXPECT.items()
+}
 
 
-def expectation(case: Case, observation: dict) -> dict:
+def expectation(case: Case, observation: Observation) -> Expectation:
     return EXPECT[case.key](case.args, observation)

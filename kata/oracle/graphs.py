@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from kata.harness.build import FORMS
 from kata.numbers import DISTINCT, close
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.ops import EXPONENT_CLASSES, FORMULAS, LIMIT, forward, partials, safe
+
+if TYPE_CHECKING:  # the oracle's graph maths needs nothing of the catalogue at run time
+    from kata.catalogue.core import Args, Spec
 
 Slot = tuple[str, Any]  # (form, constraint): constraint is a const class or a side of a kink
 
@@ -52,12 +56,12 @@ def distinguishable(name: str, inputs: Sequence[float], const: Any, out_grad: fl
     if right is None or not math.isfinite(right):
         return False
     for wrong in formula.wrong_forward.values():
-        value = safe(lambda wrong=wrong: wrong(inputs, const))
+        value = safe(partial(wrong, inputs, const))
         if value is not None and close(right, value, DISTINCT) and not (name == "relu" and value == right):
             return False
     local = formula.partials(inputs, right, const)
-    for wrong in formula.wrong_partials.values():
-        values = safe(lambda wrong=wrong: wrong(inputs, right, const))
+    for wrong_partials in formula.wrong_partials.values():
+        values = safe(partial(wrong_partials, inputs, right, const))
         if values is None:
             continue
         # ReLU's wrong slopes agree with the right one on a whole side of the kink, by design (the
@@ -86,13 +90,16 @@ def _fresh_leaf(name: str, constraint: Any, choose: Chooser) -> float:
         return sign * number_between(choose, low, high)
     if name in ("log", "pow", "rpow"):
         return number_between(choose, 0.4, 2.0)
-    return choose.pick([-1, 1]) * number_between(choose, 0.4, 2.0)
+    side: int = choose.pick([-1, 1])
+    return side * number_between(choose, 0.4, 2.0)
 
 
-def random_graph(choose: Chooser, forms: Sequence[str], leaves: tuple[int, int] = (2, 3), extra: int = 0) -> dict:
+def random_graph(
+    choose: Chooser, forms: Sequence[str], leaves: tuple[int, int] = (2, 3), extra: int = 0
+) -> dict[str, Any]:
     """A graph holding every slot of `forms` (and `extra` more random ones), each in its domain."""
     values = [number_between(choose, -2.0, 2.0, avoid_below=0.2) for _ in range(choose.integer(*leaves))]
-    spec: dict = {"leaves": list(values), "nodes": []}
+    spec: Spec = {"leaves": list(values), "nodes": []}
     slots = slots_for(forms)
     slots += [(choose.pick(list(forms)), None) for _ in range(extra)]
     order = list(range(len(slots)))
@@ -109,7 +116,7 @@ def random_graph(choose: Chooser, forms: Sequence[str], leaves: tuple[int, int] 
     return spec
 
 
-def _place(spec: dict, values: list[float], name: str, constraint: Any, choose: Chooser) -> None:
+def _place(spec: Spec, values: list[float], name: str, constraint: Any, choose: Chooser) -> None:
     arity = FORMS[name].arity
     for _ in range(80):
         args = []
@@ -144,7 +151,7 @@ def _place(spec: dict, values: list[float], name: str, constraint: Any, choose: 
             inputs = list(values_)
             if not (_fits(name, constraint, inputs, const) and distinguishable(name, inputs, const)):
                 continue
-            result = safe(lambda inputs=inputs, const=const: forward(name, inputs, const))
+            result = safe(partial(forward, name, inputs, const))
             if result is None or not math.isfinite(result) or abs(result) > LIMIT:
                 continue
             for x in inputs:
@@ -159,14 +166,14 @@ _GRID = (0.7, -1.3, 1.1, -0.6, 1.7, 0.45, -1.8, 0.95, 1.35, -0.35, 0.55, -0.85)
 _GRID_PAIRS = [(a, b) for a in _GRID for b in _GRID if a != b]
 
 
-def _accept(spec: dict, values: list[float], name: str, constraint: Any, args: list[int], const: Any) -> bool:
+def _accept(spec: Spec, values: list[float], name: str, constraint: Any, args: list[int], const: Any) -> bool:
     inputs = [values[i] for i in args]
     if not _fits(name, constraint, inputs, const) or not distinguishable(name, inputs, const):
         return False
     result = safe(lambda: forward(name, inputs, const))
     if result is None or not math.isfinite(result) or abs(result) > LIMIT:
         return False
-    node: dict = {"op": name, "args": args}
+    node: dict[str, Any] = {"op": name, "args": args}
     if const is not None:
         node["const"] = const
     spec["nodes"].append(node)
@@ -174,7 +181,7 @@ def _accept(spec: dict, values: list[float], name: str, constraint: Any, args: l
     return True
 
 
-def _insert_leaf(spec: dict, values: list[float], value: float) -> None:
+def _insert_leaf(spec: Spec, values: list[float], value: float) -> None:
     """Add a leaf; every op node's index moves up by one."""
     first = len(spec["leaves"])
     spec["leaves"].append(value)
@@ -186,7 +193,7 @@ def _insert_leaf(spec: dict, values: list[float], value: float) -> None:
 # ---- Plain-float maths over a graph ----------------------------------------------------------------
 
 
-def evaluate(spec: dict, nudge: tuple[int, float] | None = None) -> list[float]:
+def evaluate(spec: Spec, nudge: tuple[int, float] | None = None) -> list[float]:
     """The value of every node with plain floats; nudge=(k, d) adds d to node k's value."""
     values = [float(x) for x in spec["leaves"]]
     if nudge is not None and nudge[0] < len(values):
@@ -199,13 +206,15 @@ def evaluate(spec: dict, nudge: tuple[int, float] | None = None) -> list[float]:
     return values
 
 
-def central_differences(spec: dict, h: float = 1e-6) -> list[float]:
+def central_differences(spec: Spec, h: float = 1e-6) -> list[float]:
     """d(root)/d(node) for every node, measured by nudging that node by +-h."""
     count = len(spec["leaves"]) + len(spec["nodes"])
     return [(evaluate(spec, (k, h))[-1] - evaluate(spec, (k, -h))[-1]) / (2 * h) for k in range(count)]
 
 
-def gradients(spec: dict, values: Sequence[float], local: Callable[..., tuple] | None = None) -> list[float]:
+def gradients(
+    spec: Spec, values: Sequence[float], local: Callable[..., tuple[float, ...]] | None = None
+) -> list[float]:
     """d(root)/d(node) for every node, by the chain rule, output first (the list order is topological)."""
     first = len(spec["leaves"])
     grads = [0.0] * len(values)
@@ -219,7 +228,7 @@ def gradients(spec: dict, values: Sequence[float], local: Callable[..., tuple] |
     return grads
 
 
-def op_inputs(choose: Chooser, name: str, constraint: Any = None) -> dict:
+def op_inputs(choose: Chooser, name: str, constraint: Any = None) -> dict[str, Any]:
     """Inputs for one op form, in its domain (and on the given side of a kink, or with the given class
     of exponent), where every classic wrong formula gives another number than the right one."""
     arity = FORMS[name].arity
@@ -236,21 +245,21 @@ def op_inputs(choose: Chooser, name: str, constraint: Any = None) -> dict:
             inputs = [number_between(choose, -2.0, 2.0, avoid_below=0.2) for _ in range(arity)]
         const = _const(name, constraint, choose)
         if _fits(name, constraint, inputs, const) and distinguishable(name, inputs, const):
-            args: dict = {"op": name, "inputs": inputs}
+            args: Args = {"op": name, "inputs": inputs}
             if const is not None:
                 args["const"] = const
             return args
     raise RuntimeError(f"no valid inputs for {name} ({constraint})")
 
 
-def op_label(args: dict) -> str:
+def op_label(args: Args) -> str:
     form = FORMS[args["op"]]
     labels = ["a", "b"][: form.arity]
     values = ", ".join(f"{n} = {x}" for n, x in zip(labels, args["inputs"]))
     return f"{form.describe(labels, args.get('const'))} with {values}"
 
 
-def op_cases(choose: Chooser, forms: Sequence[str]) -> list[dict]:
+def op_cases(choose: Chooser, forms: Sequence[str]) -> list[dict[str, Any]]:
     """Inputs for every form, with one case per kind of input (both sides of ReLU's kink, every class
     of exponent), so a bug shows in the same number of cases whatever the seed."""
     made = []

@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from kata.harness.build import FORMS, Form
 
 Floats = Sequence[float]
 LIMIT = 30.0  # |value| of every node of a drawn graph stays below this, so every comparison is well scaled
+T = TypeVar("T")
 
 
 def sigmoid(x: float) -> float:
@@ -24,11 +25,11 @@ def sigmoid(x: float) -> float:
 @dataclass(frozen=True)
 class Formula:
     forward: Callable[[Floats, Any], float]
-    partials: Callable[[Floats, float, Any], tuple]  # (inputs, output, const) -> d(out)/d(input) each
-    consts: tuple = ()  # the constants a case may use (exponents, plain numbers)
+    partials: Callable[[Floats, float, Any], tuple[float, ...]]  # (inputs, output, const) -> d(out)/d(input) each
+    consts: tuple[Any, ...] = ()  # the constants a case may use (exponents, plain numbers)
     valid: Callable[[Floats, Any], bool] = lambda xs, c: True
     from_output: bool = False  # the derivative is naturally written from the output (e^x, 1 - t^2, s(1 - s))
-    wrong_partials: dict[str, Callable[[Floats, float, Any], tuple]] = field(default_factory=dict)
+    wrong_partials: dict[str, Callable[[Floats, float, Any], tuple[float, ...]]] = field(default_factory=dict)
     wrong_forward: dict[str, Callable[[Floats, Any], float]] = field(default_factory=dict)
 
 
@@ -187,11 +188,11 @@ def forward(name: str, inputs: Floats, const: Any = None) -> float:
     return FORMULAS[name].forward(inputs, const)
 
 
-def partials(name: str, inputs: Floats, output: float, const: Any = None) -> tuple:
+def partials(name: str, inputs: Floats, output: float, const: Any = None) -> tuple[float, ...]:
     return FORMULAS[name].partials(inputs, output, const)
 
 
-def safe(function: Callable[[], Any]) -> Any:
+def safe(function: Callable[[], T]) -> T | None:
     """function(), or None when it raises an arithmetic error or gives a complex number."""
     try:
         result = function()

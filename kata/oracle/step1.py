@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
-from kata.catalogue.core import Case
+from kata.catalogue.core import Args, Case, Expectation, Observation
 from kata.harness.probes.step1 import univariate
 from kata.oracle.choose import Chooser, attempts, number_between
 from kata.oracle.distinct import clear
@@ -13,8 +15,10 @@ H_DEFAULT = 1e-6
 LARGE_H = (0.1, 0.25, 0.5)
 
 
-def exact_derivative(args: dict) -> float:
-    family, p, x = args["family"], args["params"], args["x"]
+def exact_derivative(args: Args) -> float:
+    family: str = args["family"]
+    p: list[float] = args["params"]
+    x: float = args["x"]
     if family == "cubic":
         return 3 * p[0] * x**2 + 2 * p[1] * x + p[2]
     if family == "sin":
@@ -22,12 +26,13 @@ def exact_derivative(args: dict) -> float:
     return p[0] * math.exp(p[0] * x)
 
 
-def central(args: dict, h: float) -> float:
-    f, x = univariate(args), args["x"]
+def central(args: Args, h: float) -> float:
+    f: Callable[[float], float] = univariate(args)
+    x: float = args["x"]
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-def exact_gradient(args: dict) -> list[float]:
+def exact_gradient(args: Args) -> list[float]:
     xs = args["xs"]
     if args["family"] == "seed-example":
         x, y = xs
@@ -45,7 +50,7 @@ def exact_gradient(args: dict) -> list[float]:
 # ---- Expectations ------------------------------------------------------------------------------
 
 
-def expect_derivative(args: dict, observation: dict) -> dict:
+def expect_derivative(args: Args, observation: Observation) -> Expectation:
     c = central(args, H_DEFAULT)
     return {
         "expected": {"derivative": exact_derivative(args)},
@@ -54,7 +59,7 @@ def expect_derivative(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_derivative_with_h(args: dict, observation: dict) -> dict:
+def expect_derivative_with_h(args: Args, observation: Observation) -> Expectation:
     f, x, h = univariate(args), args["x"], args["h"]
     c = central(args, h)
     return {
@@ -70,7 +75,7 @@ def expect_derivative_with_h(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_gradient(args: dict, observation: dict) -> dict:
+def expect_gradient(args: Args, observation: Observation) -> Expectation:
     exact = exact_gradient(args)
     alternatives = [
         ["factor-two", {"gradient": [2 * g for g in exact]}],
@@ -86,7 +91,7 @@ def expect_gradient(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_calls(args: dict, observation: dict) -> dict:
+def expect_calls(args: Args, observation: Observation) -> Expectation:
     return {"xs": [float(x) for x in args["xs"]], "h": args["h"]}
 
 
@@ -101,7 +106,7 @@ EXPECT = {
 # ---- Cases -----------------------------------------------------------------------------------------
 
 
-def _univariate(choose: Chooser, family: str) -> dict:
+def _univariate(choose: Chooser, family: str) -> dict[str, Any]:
     if family == "cubic":
         params = [
             number_between(choose, 0.5, 2.0),
@@ -117,7 +122,7 @@ def _signed(x: float) -> str:
     return f"- {-x}" if x < 0 else f"+ {x}"
 
 
-def _label(args: dict) -> str:
+def _label(args: Args) -> str:
     p = args["params"]
     if args["family"] == "cubic":
         text = f"f(x) = {p[0]} x^3 {_signed(p[1])} x^2 {_signed(p[2])} x"
@@ -136,6 +141,7 @@ def large_h_case(choose: Chooser, h: float | None = None) -> Case:
         expected = expect_derivative_with_h(args, {})
         if clear(expected["expected"], expected["alternatives"]):
             return Case("step1.derivative-large-h", args, _label(args))
+    raise AssertionError("attempts() raises NoClearCase when it runs out")
 
 
 def quadratic_case(choose: Chooser, n: int | None = None) -> Case:

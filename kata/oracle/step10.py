@@ -10,8 +10,9 @@ mistake gives numbers of its own.
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from kata.catalogue.core import Case
+from kata.catalogue.core import Args, Case, Expectation, Observation, Spec
 from kata.harness.build import FORMS
 from kata.oracle.choose import Chooser, attempts, number_between
 from kata.oracle.distinct import clear
@@ -26,15 +27,15 @@ MEMORY_CHAIN, MEMORY_EVERY = 24, 4  # the memory check's chain
 # ---- Segments ---------------------------------------------------------------------------------------
 
 
-def random_segment(choose: Chooser, inputs: int) -> dict:
+def random_segment(choose: Chooser, inputs: int) -> dict[str, Any]:
     """A graph over `inputs` leaves whose root depends on every leaf."""
     leaves = [number_between(choose, -1.5, 1.5, 0.2) for _ in range(inputs)]
-    nodes: list[dict] = []
+    nodes: list[dict[str, Any]] = []
     for _ in range(choose.integer(3, 5)):
         count = inputs + len(nodes)
         name = choose.pick(OPS)
         args = [choose.integer(max(0, count - 3), count - 1) for _ in range(FORMS[name].arity)]
-        node: dict = {"op": name, "args": args}
+        node: dict[str, Any] = {"op": name, "args": args}
         if name.endswith("_const"):
             node["const"] = choose.pick([-1.5, -0.5, 0.5, 2.0])
         nodes.append(node)
@@ -47,7 +48,7 @@ def random_segment(choose: Chooser, inputs: int) -> dict:
         nodes.append({"op": choose.pick(["add", "mul"]), "args": ends[:2]})
 
 
-def slopes(spec: dict) -> tuple[float, list[float]]:
+def slopes(spec: Spec) -> tuple[float, list[float]]:
     """The segment's value and its derivative with respect to each input."""
     values = evaluate(spec)
     return values[-1], gradients(spec, values)[: len(spec["leaves"])]
@@ -56,12 +57,12 @@ def slopes(spec: dict) -> tuple[float, list[float]]:
 # ---- Expectations -----------------------------------------------------------------------------------
 
 
-def expect_forward(args: dict, observation: dict) -> dict:
+def expect_forward(args: Args, observation: Observation) -> Expectation:
     value, _ = slopes(args["spec"])
     return {"expected": {"value": value, "inputs": list(range(len(args["inputs"])))}}
 
 
-def closure_runs(args: dict) -> tuple[dict, list]:
+def closure_runs(args: Args) -> tuple[dict[str, list[float]], list[Any]]:
     """What the checkpoint's _backward leaves in its inputs' grads, from 0 and from p: right, and [bug, runs]."""
     _, d = slopes(args["spec"])
     g, p = args["out_grad"], args["p"]
@@ -78,19 +79,19 @@ def closure_runs(args: dict) -> tuple[dict, list]:
     return right, wrong
 
 
-def expect_backward_closure(args: dict, observation: dict) -> dict:
+def expect_backward_closure(args: Args, observation: Observation) -> Expectation:
     right, wrong = closure_runs(args)
     return {"expected": right, "alternatives": wrong}
 
 
-def chain_values(x: float, chain: list) -> list[float]:
+def chain_values(x: float, chain: list[Any]) -> list[float]:
     values = [x]
     for c, d in chain:
         values.append(math.tanh(c * values[-1] + d))
     return values
 
 
-def chain_slope(values: list[float], chain: list) -> float:
+def chain_slope(values: list[float], chain: list[Any]) -> float:
     """d(last)/d(first) of the chain, along the values it went through."""
     slope = 1.0
     for (c, _), out in zip(chain, values[1:]):
@@ -98,7 +99,7 @@ def chain_slope(values: list[float], chain: list) -> float:
     return slope
 
 
-def late_binding_slope(x: float, chain: list, every: int) -> float:
+def late_binding_slope(x: float, chain: list[Any], every: int) -> float:
     """What backward() gives when every segment is rebuilt with the last segment's functions."""
     values = chain_values(x, chain)
     last = chain[(len(chain) - 1) // every * every :]
@@ -108,7 +109,7 @@ def late_binding_slope(x: float, chain: list, every: int) -> float:
     return slope
 
 
-def one_spec(args: dict) -> dict:
+def one_spec(args: Args) -> dict[str, Any]:
     """The whole expression of the one-checkpoint case: y = segment(a, b); loss = y * a + b."""
     spec = args["spec"]
     root = len(spec["leaves"]) + len(spec["nodes"]) - 1
@@ -116,7 +117,7 @@ def one_spec(args: dict) -> dict:
     return {"leaves": list(args["inputs"]), "nodes": nodes}
 
 
-def expect_gradients(args: dict, observation: dict) -> dict:
+def expect_gradients(args: Args, observation: Observation) -> Expectation:
     if "chain" in args:
         values = chain_values(args["x"], args["chain"])
         right = {"value": values[-1], "grads": [chain_slope(values, args["chain"])]}
@@ -137,14 +138,15 @@ def expect_gradients(args: dict, observation: dict) -> dict:
     return {"expected": right, "alternatives": wrong}
 
 
-def memory_bound(args: dict) -> int:
+def memory_bound(args: Args) -> int:
     """The most live Values a checkpointed chain may need: about one per segment boundary, plus one
     segment at a time, doubled for what an implementation may keep on the way, plus a few."""
-    segments = math.ceil(len(args["chain"]) / args["every"])
-    return 2 * (segments + VALUES_PER_STEP * args["every"]) + 10
+    every: int = args["every"]
+    segments = math.ceil(len(args["chain"]) / every)
+    return 2 * (segments + VALUES_PER_STEP * every) + 10
 
 
-def expect_memory(args: dict, observation: dict) -> dict:
+def expect_memory(args: Args, observation: Observation) -> Expectation:
     return {
         "at most": memory_bound(args),
         "plain": 1 + VALUES_PER_STEP * len(args["chain"]),
@@ -163,7 +165,7 @@ EXPECT = {
 # ---- Drawing the cases ------------------------------------------------------------------------------
 
 
-def _segment_label(spec: dict) -> str:
+def _segment_label(spec: Spec) -> str:
     return f"a segment of {len(spec['nodes'])} ops over {len(spec['leaves'])} input(s)"
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from kata.catalogue.core import Case
+from functools import partial
+from typing import Any
+
+from kata.catalogue.core import Args, Case, Expectation, Observation
 from kata.harness.build import FORMS
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.graphs import evaluate, op_cases, op_label, random_graph
@@ -11,7 +14,7 @@ from kata.oracle.ops import FORMULAS, forward, safe
 GRAPHS = 4
 
 
-def expect_new_value(args: dict, observation: dict) -> dict:
+def expect_new_value(args: Args, observation: Observation) -> Expectation:
     return {
         "expected": {
             "data": float(args["x"]),
@@ -27,12 +30,12 @@ def expect_new_value(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_op(args: dict, observation: dict) -> dict:
+def expect_op(args: Args, observation: Observation) -> Expectation:
     name, inputs, const = args["op"], args["inputs"], args.get("const")
     arity = FORMS[name].arity
     alternatives = []
     for bug, wrong in FORMULAS[name].wrong_forward.items():
-        value = safe(lambda wrong=wrong: wrong(inputs, const))
+        value = safe(partial(wrong, inputs, const))
         if value is not None:
             alternatives.append([bug, {"data": value}])
     return {
@@ -48,15 +51,15 @@ def expect_op(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_pow_type(args: dict, observation: dict) -> dict:
+def expect_pow_type(args: Args, observation: Observation) -> Expectation:
     return {"expected": {f"x ** {name}": "TypeError" for name in ("Value", "Fraction", "str")}}
 
 
-def expect_log(args: dict, observation: dict) -> dict:
+def expect_log(args: Args, observation: Observation) -> Expectation:
     return {"expected": {"raises": "ValueError"}, "names the value as one of": _forms(float(args["x"]))}
 
 
-def expect_rpow_domain(args: dict, observation: dict) -> dict:
+def expect_rpow_domain(args: Args, observation: Observation) -> Expectation:
     base = float(args["base"])
     return {"expected": {"raises": "ValueError"}, "names the base as one of": _forms(base)}
 
@@ -66,19 +69,19 @@ def _forms(x: float) -> list[str]:
     return sorted({repr(x), str(x), f"{x:g}", str(int(x)) if x.is_integer() else repr(x)})
 
 
-def expect_stable(args: dict, observation: dict) -> dict:
+def expect_stable(args: Args, observation: Observation) -> Expectation:
     return {"expected": {"tanh(+big)": 1.0, "tanh(-big)": -1.0, "sigmoid(+big)": 1.0, "sigmoid(-big)": 0.0}}
 
 
-def expect_graph(args: dict, observation: dict) -> dict:
+def expect_graph(args: Args, observation: Observation) -> Expectation:
     spec = args["spec"]
     values = evaluate(spec)
     first = len(spec["leaves"])
-    alternatives: dict[str, list] = {}
+    alternatives: dict[str, list[Any]] = {}
     for j, node in enumerate(spec["nodes"]):
         inputs = [values[i] for i in node["args"]]
         for bug, wrong in FORMULAS[node["op"]].wrong_forward.items():
-            value = safe(lambda wrong=wrong: wrong(inputs, node.get("const")))
+            value = safe(partial(wrong, inputs, node.get("const")))
             if value is not None:
                 alternatives.setdefault(str(first + j), []).append([bug, value])
     return {"expected": {"data": values}, "alternatives": alternatives}

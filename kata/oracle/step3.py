@@ -7,8 +7,10 @@ hold (their data): so a wrong forward value (a step 2 bug) never makes a right c
 from __future__ import annotations
 
 import math
+from functools import partial
+from typing import Any
 
-from kata.catalogue.core import Case
+from kata.catalogue.core import Args, Case, Expectation, Observation, Spec, reported
 from kata.harness.build import CLOSURE_FORMS, FORMS
 from kata.numbers import EXACT, close, is_real
 from kata.oracle import by_hand
@@ -22,16 +24,19 @@ RELU_ALIKE = {"relu-passes-negative", "relu-grad-is-value", "relu-grad-threshold
 GRAPHS = 3
 
 
-def local_expectation(name: str, positions: list[int], data: list, out: object, const: object, g: float) -> dict:
+def local_expectation(
+    name: str, positions: list[int], data: list[object], out: object, const: object, g: float
+) -> dict[str, Any]:
     """What a right closure adds to each distinct operand (positions[i]: which distinct operand the op's
     input i is), from the student's data; and what classic wrong closures would add."""
     distinct = max(positions) + 1 if positions else 0
-    inputs = [data[positions[i]] for i in range(len(positions))]
-    if not all(is_real(x) for x in inputs):
+    operands = [data[positions[i]] for i in range(len(positions))]
+    inputs = [x for x in operands if is_real(x)]
+    if len(inputs) != len(operands):
         return {"for data": [*data, out], "not numbers": True}
     formula = FORMULAS[name]
 
-    def contributions(local: tuple | None, scale: float) -> list[float] | None:
+    def contributions(local: tuple[float, ...] | None, scale: float) -> list[float] | None:
         if local is None:
             return None
         total = [0.0] * distinct
@@ -40,40 +45,42 @@ def local_expectation(name: str, positions: list[int], data: list, out: object, 
         return total if all(math.isfinite(x) for x in total) else None
 
     true_out = safe(lambda: forward(name, inputs, const))
-    accept = []
+    accept: list[list[float] | None] = []
     if is_real(out):
-        accept.append(contributions(safe(lambda: formula.partials(inputs, out, const)), g))
+        accept.append(contributions(safe(partial(formula.partials, inputs, out, const)), g))
     if true_out is not None and (formula.from_output or not is_real(out)):
         accept.append(contributions(safe(lambda: formula.partials(inputs, true_out, const)), g))
     accept = [a for a in accept if a is not None]
     y = out if is_real(out) else true_out
-    alternatives = []
+    if y is None:  # neither the student's output nor the right one is a number: no closure to compare with
+        return {"accept": accept, "alternatives": [], "for data": [*data, out]}
+    alternatives: list[list[object]] = []
     right = contributions(safe(lambda: formula.partials(inputs, y, const)), 1.0)
     if right is not None and g != 1.0:
         alternatives.append(["forgets-out-grad", right])
     for bug, wrong in formula.wrong_partials.items():
-        value = contributions(safe(lambda wrong=wrong: wrong(inputs, y, const)), g)
+        value = contributions(safe(partial(wrong, inputs, y, const)), g)
         if value is not None:
             alternatives.append([bug, value])
     return {"accept": accept, "alternatives": alternatives, "for data": [*data, out]}
 
 
-def expect_op(args: dict, observation: dict) -> dict:
+def expect_op(args: Args, observation: Observation) -> Expectation:
     if not observation.get("built"):
         return {}
-    nodes = observation["nodes"]
-    count = observation["operands"]
+    nodes = reported(observation, "nodes", list)
+    count = reported(observation, "operands", int)
     positions = [0] * FORMS[args["op"]].arity if args.get("same operand") else list(range(count))
     data = [n["data"] for n in nodes[:count]]
     out = nodes[count]["data"] if len(nodes) > count else None
     return local_expectation(args["op"], positions, data, out, args.get("const"), args["out_grad"])
 
 
-def expect_graph(args: dict, observation: dict) -> dict:
+def expect_graph(args: Args, observation: Observation) -> Expectation:
     if not observation.get("built"):
         return {}
     spec = args["spec"]
-    data = observation["data"]
+    data = reported(observation, "data", list)
     first = len(spec["leaves"])
     per_node = []
     for j, node in enumerate(spec["nodes"]):
@@ -103,10 +110,10 @@ def _grads(choose: Chooser) -> tuple[float, float]:
     return number_between(choose, 1.2, 2.5), number_between(choose, 0.3, 0.9)
 
 
-def _op_clear(name: str, inputs: list, const: object, g: float, positions: list[int] | None = None) -> bool:
+def _op_clear(name: str, inputs: list[float], const: object, g: float, positions: list[int] | None = None) -> bool:
     """No classic closure bug gives the right contribution, or another bug's, by accident here."""
     positions = positions if positions is not None else list(range(len(inputs)))
-    data = []
+    data: list[object] = []
     for i, x in zip(positions, inputs):
         if i == len(data):
             data.append(x)
@@ -116,7 +123,7 @@ def _op_clear(name: str, inputs: list, const: object, g: float, positions: list[
     return clear(expected["accept"][0], expected["alternatives"], RELU_ALIKE if name == "relu" else set())
 
 
-def _closure_case(choose: Chooser, args: dict) -> dict:
+def _closure_case(choose: Chooser, args: Args) -> dict[str, Any]:
     """args (an op form's inputs) with an out.grad and a p under which every classic bug shows apart."""
     for _ in range(100):
         g, p = _grads(choose)
@@ -126,7 +133,7 @@ def _closure_case(choose: Chooser, args: dict) -> dict:
     raise RuntimeError(f"no clear case for {args['op']}")
 
 
-def _constraint(args: dict) -> object:
+def _constraint(args: Args) -> object:
     if args["op"] == "relu":
         x = args["inputs"][0]
         return "negative" if x < 0 else "below one" if x < 1 else "above one"
@@ -136,7 +143,7 @@ def _constraint(args: dict) -> object:
     return None
 
 
-def _graph_clear(spec: dict, g: float) -> bool:
+def _graph_clear(spec: Spec, g: float) -> bool:
     values = evaluate(spec)
     for node in spec["nodes"]:
         distinct = list(dict.fromkeys(node["args"]))
@@ -155,6 +162,7 @@ def graph_case(choose: Chooser, title: str = "a random graph") -> Case:
                 return Case(
                     "step3.graph-closures", {"spec": spec, "out_grad": g, "p": p}, f"{title}, {len(spec['nodes'])} ops"
                 )
+    raise AssertionError("attempts() raises NoClearCase when it runs out")
 
 
 RANDOM = {"step3.graph-closures": graph_case, "step3.by-hand": by_hand.case}
@@ -167,7 +175,7 @@ def cases(choose: Chooser) -> list[Case]:
     for args in op_cases(choose, CLOSURE_FORMS):
         args = _closure_case(choose, args)
         made.append(Case("step3.op-backward", args, f"{op_label(args)}, out.grad = {args['out_grad']}"))
-    zero = {"op": "relu", "inputs": [0.0]}
+    zero: Args = {"op": "relu", "inputs": [0.0]}
     zero["out_grad"], zero["p"] = _grads(choose)
     made.append(
         Case("step3.op-backward", zero, f"a.relu() with a = 0.0 (slope 0 there), out.grad = {zero['out_grad']}")

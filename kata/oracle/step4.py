@@ -7,7 +7,9 @@ every classic order bug fails every graph, whatever the seed.
 
 from __future__ import annotations
 
-from kata.catalogue.core import Case
+from typing import Any
+
+from kata.catalogue.core import Args, Case, Expectation, Observation, Spec
 from kata.harness.build import CLOSURE_FORMS, FORMS
 from kata.harness.probes.step4 import DEEP
 from kata.oracle.choose import Chooser, number_between
@@ -16,16 +18,16 @@ UNARY = [f for f in CLOSURE_FORMS if FORMS[f].arity == 1 and f != "pow"]
 BINARY = [f for f in CLOSURE_FORMS if FORMS[f].arity == 2]
 
 
-def _node(choose: Chooser, args: list[int]) -> dict:
+def _node(choose: Chooser, args: list[int]) -> dict[str, Any]:
     if len(args) == 1:
         return {"op": choose.pick(UNARY), "args": args}
     return {"op": choose.pick(BINARY), "args": args}
 
 
-def random_shape(choose: Chooser) -> dict:
+def random_shape(choose: Chooser) -> dict[str, Any]:
     """Random nodes, then the diamond motif d -> a -> b -> root and d -> c -> root, d made from earlier nodes."""
     leaves = [number_between(choose, -2, 2, 0.2) for _ in range(choose.integer(2, 3))]
-    nodes: list[dict] = []
+    nodes: list[dict[str, Any]] = []
 
     def count() -> int:
         return len(leaves) + len(nodes)
@@ -48,7 +50,7 @@ def random_shape(choose: Chooser) -> dict:
     return {"leaves": leaves, "nodes": nodes}
 
 
-def hand_built(choose: Chooser) -> dict[str, dict]:
+def hand_built(choose: Chooser) -> dict[str, dict[str, Any]]:
     a = choose.integer(30, 150) / 100
     b = choose.integer(-150, -30) / 100
     return {
@@ -78,7 +80,7 @@ def hand_built(choose: Chooser) -> dict[str, dict]:
     }
 
 
-def structure(spec: dict) -> dict:
+def structure(spec: Spec) -> dict[str, Any]:
     """What a judge needs to know of a graph's shape: every node's inputs, and which nodes the root reaches."""
     first = len(spec["leaves"])
     inputs = [[] for _ in range(first)] + [list(node["args"]) for node in spec["nodes"]]
@@ -92,15 +94,15 @@ def structure(spec: dict) -> dict:
     return {"inputs": inputs, "reachable": sorted(seen), "leaves": first}
 
 
-def expect_shape(args: dict, observation: dict) -> dict:
+def expect_shape(args: Args, observation: Observation) -> Expectation:
     return structure(args["spec"])
 
 
-def expect_seed(args: dict, observation: dict) -> dict:
+def expect_seed(args: Args, observation: Observation) -> Expectation:
     return {"expected": {"leaf.backward(): leaf.grad": 1.0, "root.backward(): root.grad": 1.0}}
 
 
-def expect_deep(args: dict, observation: dict) -> dict:
+def expect_deep(args: Args, observation: Observation) -> Expectation:
     return {"nodes": DEEP + 1}
 
 

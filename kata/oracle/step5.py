@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
+from typing import Any
 
-from kata.catalogue.core import Case
+from kata.catalogue.core import Args, Case, Expectation, Observation
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.distinct import clear
 from kata.oracle.ops import sigmoid
 
 
-def plain_forward(x: list[float], weights: list[dict], sizes: list[int], tanh_last: bool, bias: bool, tanh_hidden=True):
+def plain_forward(
+    x: list[float],
+    weights: list[dict[str, Any]],
+    sizes: list[int],
+    tanh_last: bool,
+    bias: bool,
+    tanh_hidden: bool = True,
+) -> list[float]:
     """The network's output with plain floats, built right or with a classic mistake."""
     weights_left = iter(weights)
     last = len(sizes) - 2
@@ -26,11 +35,21 @@ def plain_forward(x: list[float], weights: list[dict], sizes: list[int], tanh_la
     return x
 
 
-SQUASH = {"tanh": math.tanh, "relu": lambda t: t if t > 0 else 0.0, "sigmoid": sigmoid, "linear": lambda t: t}
+SQUASH: dict[str, Callable[[float], float]] = {
+    "tanh": math.tanh,
+    "relu": lambda t: t if t > 0 else 0.0,
+    "sigmoid": sigmoid,
+    "linear": lambda t: t,
+}
 
 
 def forward_with(
-    x: list[float], weights: list[dict], sizes: list[int], activations: list[str], bias: bool = True, squash=SQUASH
+    x: list[float],
+    weights: list[dict[str, Any]],
+    sizes: list[int],
+    activations: list[str],
+    bias: bool = True,
+    squash: dict[str, Callable[[float], float]] = SQUASH,
 ) -> list[float]:
     """The output of a network whose layer i applies squash[activations[i]] (plain floats)."""
     weights_left = iter(weights)
@@ -48,7 +67,7 @@ def default_activations(layers: int) -> list[str]:
     return ["tanh"] * (layers - 1) + ["linear"]
 
 
-def _activations_expectation(args: dict) -> dict:
+def _activations_expectation(args: Args) -> dict[str, Any]:
     """MLP(nin, nouts, activations): the right output, and what the classic mistakes give instead."""
     x, weights, activations = args["x"], args["weights"], args["activations"]
     sizes = [len(x), *args["nouts"]]
@@ -82,7 +101,7 @@ def _shape(values: list[float]) -> object:
     return values[0] if len(values) == 1 else values
 
 
-def _forward_expectation(args: dict) -> dict:
+def _forward_expectation(args: Args) -> dict[str, Any]:
     x, weights = args["x"], args["weights"]
     if "nouts" in args:
         sizes = [len(x), *args["nouts"]]
@@ -105,7 +124,7 @@ def _forward_expectation(args: dict) -> dict:
     else:
         mistakes["tanh-when-linear"] = plain_forward(x, weights, sizes, True, True)
     alternatives = [[bug, {"output": _shape(v)}] for bug, v in mistakes.items()]
-    expected: dict = {"output": _shape(right)}
+    expected: dict[str, Any] = {"output": _shape(right)}
     if "nout" in args:
         expected = {"returns": "one Value" if nout == 1 else "list", "neurons": nout, **expected}
         if nout == 1:
@@ -131,22 +150,22 @@ def parameter_names(kind: str, sizes: list[int], bias_first: bool = False) -> li
     ]
 
 
-def expect_init(args: dict, observation: dict) -> dict:
+def expect_init(args: Args, observation: Observation) -> Expectation:
     return {"nin": args["nin"]}
 
 
-def expect_parameters(args: dict, observation: dict) -> dict:
+def expect_parameters(args: Args, observation: Observation) -> Expectation:
     return {
         "expected": {"parameters": parameter_names(args["kind"], args["sizes"])},
         "bias first": parameter_names(args["kind"], args["sizes"], bias_first=True),
     }
 
 
-def expect_forward(args: dict, observation: dict) -> dict:
+def expect_forward(args: Args, observation: Observation) -> Expectation:
     return _forward_expectation(args)
 
 
-def expect_structure(args: dict, observation: dict) -> dict:
+def expect_structure(args: Args, observation: Observation) -> Expectation:
     nin, nouts = args["nin"], args["nouts"]
     sizes = [nin, *nouts]
     return {
@@ -159,11 +178,11 @@ def expect_structure(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_activations(args: dict, observation: dict) -> dict:
+def expect_activations(args: Args, observation: Observation) -> Expectation:
     return _activations_expectation(args)
 
 
-def expect_zero_grad(args: dict, observation: dict) -> dict:
+def expect_zero_grad(args: Args, observation: Observation) -> Expectation:
     return {"expected": {"Neuron": [0.0] * 4, "Layer": [0.0] * 8, "MLP": [0.0] * 13}}
 
 
@@ -179,7 +198,7 @@ EXPECT = {
 }
 
 
-def random_weights(choose: Chooser, sizes: list[int]) -> list[dict]:
+def random_weights(choose: Chooser, sizes: list[int]) -> list[dict[str, Any]]:
     """Weights for every neuron of layers sizes[0] -> sizes[1] -> ..., neuron by neuron (biases away from 0)."""
     return [
         {"w": [number_between(choose, -1, 1, 0.05) for _ in range(nin)], "b": number_between(choose, -0.6, 0.6, 0.1)}
@@ -188,12 +207,14 @@ def random_weights(choose: Chooser, sizes: list[int]) -> list[dict]:
     ]
 
 
-def _distinct(expectation: dict) -> bool:
+def _distinct(expectation: Expectation) -> bool:
     """No classic mistake gives the right output, or another mistake's, by accident."""
     return clear(expectation["expected"], expectation["alternatives"])
 
 
-def _forward_case(choose: Chooser, make, expectation=_forward_expectation) -> dict:
+def _forward_case(
+    choose: Chooser, make: Callable[[], Args], expectation: Callable[[Args], Expectation] = _forward_expectation
+) -> Args:
     for _ in range(200):
         args = make()
         if _distinct(expectation(args)):
@@ -201,7 +222,7 @@ def _forward_case(choose: Chooser, make, expectation=_forward_expectation) -> di
     raise RuntimeError("no distinguishable weights")
 
 
-RANDOM: dict = {}
+RANDOM: dict[str, Any] = {}
 
 
 def cases(choose: Chooser) -> list[Case]:
@@ -211,7 +232,7 @@ def cases(choose: Chooser) -> list[Case]:
     for nonlin in (True, False):
         for as_values in (False, True):
 
-            def neuron(nonlin=nonlin, as_values=as_values) -> dict:
+            def neuron(nonlin: bool = nonlin, as_values: bool = as_values) -> dict[str, Any]:
                 nin = choose.integer(2, 4)
                 return {
                     "x": [number_between(choose, -2, 2, 0.2) for _ in range(nin)],
@@ -225,7 +246,7 @@ def cases(choose: Chooser) -> list[Case]:
             made.append(Case("step5.neuron-forward", args, label))
     for nout in (1, 3):
 
-        def layer(nout=nout) -> dict:
+        def layer(nout: int = nout) -> dict[str, Any]:
             return {
                 "x": [number_between(choose, -2, 2, 0.2) for _ in range(2)],
                 "nout": nout,
@@ -237,7 +258,7 @@ def cases(choose: Chooser) -> list[Case]:
         made.append(Case("step5.mlp-structure", {"nin": nin, "nouts": nouts}, f"MLP({nin}, {nouts})"))
     for i, last in enumerate((1, 1, 2)):
 
-        def mlp(last=last) -> dict:
+        def mlp(last: int = last) -> dict[str, Any]:
             nin = choose.integer(1, 3)
             nouts = [choose.integer(2, 4) for _ in range(choose.integer(1, 2))] + [last]
             return {
@@ -251,7 +272,7 @@ def cases(choose: Chooser) -> list[Case]:
     # every activation in a hidden layer and in the last one, across the three cases
     for activations in (["relu", "sigmoid", "linear"], ["sigmoid", "tanh", "sigmoid"], ["tanh", "relu", "tanh"]):
 
-        def activated(activations=activations) -> dict:
+        def activated(activations: list[str] = activations) -> dict[str, Any]:
             nin = choose.integer(2, 3)
             nouts = [choose.integer(2, 4), choose.integer(2, 3), 1]
             return {

@@ -8,8 +8,9 @@ are computed here exactly, epoch by epoch.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from kata.catalogue.core import Case
+from kata.catalogue.core import Args, Case, Expectation, Observation
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.distinct import clear
 
@@ -52,7 +53,7 @@ def weighted_swapped(predictions: list[float], targets: list[float]) -> tuple[fl
 LOSSES: dict[str, Loss] = {"mse": mse, "quartic": quartic, "weighted": weighted}
 
 
-def simulate(args: dict, loss: Loss, mistake: str = "") -> dict:
+def simulate(args: Args, loss: Loss, mistake: str = "") -> dict[str, Any]:
     """Train the kata's model: the parameters at the start of every epoch (and at the end), the losses.
 
     mistake: "" (right), "no zero_grad" (gradients accumulate), "zeroed step" (zero_grad, step, backward:
@@ -82,7 +83,7 @@ def simulate(args: dict, loss: Loss, mistake: str = "") -> dict:
     return {"trajectory": trajectory, "history": history}
 
 
-def expect_mse(args: dict, observation: dict) -> dict:
+def expect_mse(args: Args, observation: Observation) -> Expectation:
     p, t = args["predictions"], args["targets"]
     errors = [a - b for a, b in zip(p, t)]
     n = len(errors)
@@ -96,7 +97,7 @@ def expect_mse(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_mse_gradient(args: dict, observation: dict) -> dict:
+def expect_mse_gradient(args: Args, observation: Observation) -> Expectation:
     p, t = args["predictions"], args["targets"]
     n = len(p)
     errors = [a - b for a, b in zip(p, t)]
@@ -111,7 +112,7 @@ def expect_mse_gradient(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_sgd(args: dict, observation: dict) -> dict:
+def expect_sgd(args: Args, observation: Observation) -> Expectation:
     data, grads, lr = args["data"], args["grads"], args["lr"]
     return {
         "expected": {
@@ -122,7 +123,7 @@ def expect_sgd(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_train(args: dict, observation: dict) -> dict:
+def expect_train(args: Args, observation: Observation) -> Expectation:
     loss = LOSSES[args["loss"]]
     alternatives = [
         ["train-without-zero-grad", simulate(args, loss, "no zero_grad")["trajectory"]],
@@ -141,7 +142,7 @@ def expect_train(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_learns(args: dict, observation: dict) -> dict:
+def expect_learns(args: Args, observation: Observation) -> Expectation:
     return {"threshold": args["threshold"], "xs": args["xs"], "ys": args["ys"]}
 
 
@@ -170,7 +171,7 @@ def _samples(choose: Chooser, n: int) -> tuple[list[float], list[float]]:
             return p, t
 
 
-RANDOM: dict = {}
+RANDOM: dict[str, Any] = {}
 
 
 def cases(choose: Chooser) -> list[Case]:
@@ -178,7 +179,7 @@ def cases(choose: Chooser) -> list[Case]:
     for as_values in (False, True):
         n = choose.integer(3, 5)
         p, t = _samples(choose, n)
-        args = {"predictions": p, "targets": t, "targets_as_values": as_values}
+        args: Args = {"predictions": p, "targets": t, "targets_as_values": as_values}
         made.append(Case("step6.mse", args, f"{n} samples, targets as {'Values' if as_values else 'floats'}"))
     n = choose.integer(3, 5)
     p, t = _samples(choose, n)

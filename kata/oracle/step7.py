@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
-from kata.catalogue.core import Case
+from kata.catalogue.core import Args, Case, Expectation, Observation
 from kata.numbers import close
 from kata.oracle.choose import Chooser, number_between
 from kata.oracle.distinct import clear
@@ -12,7 +13,7 @@ from kata.oracle.distinct import clear
 EPS = 1e-8
 
 
-def simulate(args: dict, mistake: str = "") -> list[list[float]]:
+def simulate(args: Args, mistake: str = "") -> list[list[float]]:
     """The parameters after each step, right or with a classic mistake:
     "momentum forgets", "no bias correction", "no eps", "eps inside sqrt", "uphill"."""
     data = list(args["start"])
@@ -44,7 +45,7 @@ def simulate(args: dict, mistake: str = "") -> list[list[float]]:
     return steps
 
 
-def expect_trajectory(args: dict, observation: dict) -> dict:
+def expect_trajectory(args: Args, observation: Observation) -> Expectation:
     alternatives = [["optimizer-climbs", {"data after each step": simulate(args, "uphill")}]]
     if args["optimizer"] == "SGD" and args["momentum"]:
         alternatives.append(["momentum-forgets-gradient", {"data after each step": simulate(args, "momentum forgets")}])
@@ -56,15 +57,15 @@ def expect_trajectory(args: dict, observation: dict) -> dict:
     return {"expected": {"data after each step": simulate(args)}, "alternatives": alternatives}
 
 
-def expect_zero_grad(args: dict, observation: dict) -> dict:
+def expect_zero_grad(args: Args, observation: Observation) -> Expectation:
     return {"expected": {"grads": [0.0, 0.0, 0.0]}}
 
 
-def expect_minimise(args: dict, observation: dict) -> dict:
+def expect_minimise(args: Args, observation: Observation) -> Expectation:
     return {"expected": {"final": list(args["target"])}, "tolerance": "converged"}
 
 
-def eps_invisible(args: dict) -> bool:
+def eps_invisible(args: Args) -> bool:
     """Whether where eps goes cannot change this case's verdict: true of every case but the one that
     gives eps its own small gradients (else a misplaced eps would cost points under some seeds only)."""
     if args["optimizer"] != "Adam" or "eps" in args:
@@ -87,13 +88,13 @@ EXPECT = {
 }
 
 
-RANDOM: dict = {}
+RANDOM: dict[str, Any] = {}
 
 
 def cases(choose: Chooser) -> list[Case]:
     made = []
 
-    def trajectory_args(optimizer: str, scale: float = 1.0, **extra) -> dict:
+    def trajectory_args(optimizer: str, scale: float = 1.0, **extra: Any) -> dict[str, Any]:
         while True:
             n = choose.integer(2, 3)
             args = {

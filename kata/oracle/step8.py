@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from kata.catalogue.core import Case
+from typing import Any
+
+from kata.catalogue.core import Args, Case, Expectation, Observation, Spec
 from kata.harness.build import FORMS
 from kata.numbers import DISTINCT, close
 from kata.oracle.choose import Chooser, attempts, number_between
@@ -16,7 +18,7 @@ GRAPHS = 3
 DUAL_FORMS = [name for name in FORMS if name != "rpow"]
 
 
-def expect_op(args: dict, observation: dict) -> dict:
+def expect_op(args: Args, observation: Observation) -> Expectation:
     name, inputs, const, seeds = args["op"], args["inputs"], args.get("const"), args["seeds"]
     value = forward(name, inputs, const)
     local = partials(name, inputs, value, const)
@@ -30,7 +32,7 @@ def expect_op(args: dict, observation: dict) -> dict:
     return {"expected": {"value": value, "derivative": slope}, "alternatives": alternatives}
 
 
-def forward_mode(spec: dict, bug: tuple[str, str] | None = None) -> tuple[list[float], list[list[float]]]:
+def forward_mode(spec: Spec, bug: tuple[str, str] | None = None) -> tuple[list[float], list[list[float]]]:
     """Every node's value, and for every leaf i, every node's derivative with respect to it; with bug =
     (kind, op), every node of that op computes its derivative the classic wrong way kind
     ("chain" forgets the inputs' derivatives, "product" keeps only a'b)."""
@@ -52,7 +54,7 @@ def forward_mode(spec: dict, bug: tuple[str, str] | None = None) -> tuple[list[f
     return values, passes
 
 
-def root_visible(spec: dict, leaves: int) -> bool:
+def root_visible(spec: Spec, leaves: int) -> bool:
     """Whether every classic dual bug of the graph's ops changes d(root)/d(leaf) for one of its first
     `leaves` leaves (the derivative-and-gradient check only sees the root)."""
     _, right = forward_mode(spec)
@@ -65,7 +67,7 @@ def root_visible(spec: dict, leaves: int) -> bool:
     return True
 
 
-def node_alternatives(spec: dict, values: list[float], passes: list[list[float]], k: int) -> list:
+def node_alternatives(spec: Spec, values: list[float], passes: list[list[float]], k: int) -> list[Any]:
     """What classic dual bugs give at node k (from the right inputs): [bug, [value, [derivative per pass]]]."""
     first = len(spec["leaves"])
     node = spec["nodes"][k - first]
@@ -82,7 +84,7 @@ def node_alternatives(spec: dict, values: list[float], passes: list[list[float]]
     return made
 
 
-def expect_graph(args: dict, observation: dict) -> dict:
+def expect_graph(args: Args, observation: Observation) -> Expectation:
     spec = args["spec"]
     values, passes = forward_mode(spec)
     first = len(spec["leaves"])
@@ -90,26 +92,27 @@ def expect_graph(args: dict, observation: dict) -> dict:
     return {"expected": {"values": values, "derivatives": passes}, "alternatives": alternatives}
 
 
-def dual_visible(spec: dict) -> bool:
+def dual_visible(spec: Spec) -> bool:
     """At every node, each classic dual bug of its op shows (and no two give the same numbers)."""
     values, passes = forward_mode(spec)
     first = len(spec["leaves"])
     for k in range(first, len(values)):
-        right = [values[k], [d[k] for d in passes]]
+        slopes = [d[k] for d in passes]
+        right = [values[k], slopes]
         made = node_alternatives(spec, values, passes, k)
         name = spec["nodes"][k - first]["op"]
         x = values[spec["nodes"][k - first]["args"][0]]
-        structural = set()
+        structural: set[str] = set()
         if name == "relu" and not 0 < x <= 1:
             structural = {"dual-relu-threshold"}
-        if (name == "relu" and x <= 0) or all(d == 0 for d in right[1]):
+        if (name == "relu" and x <= 0) or all(d == 0 for d in slopes):
             structural |= {"dual-chain-rule-forgotten"}
         if not clear(right, made, structural):
             return False
     return True
 
 
-def expect_derivative(args: dict, observation: dict) -> dict:
+def expect_derivative(args: Args, observation: Observation) -> Expectation:
     one, many = args["one"], args["many"]
     return {
         "expected": {
@@ -119,7 +122,7 @@ def expect_derivative(args: dict, observation: dict) -> dict:
     }
 
 
-def expect_domain(args: dict, observation: dict) -> dict:
+def expect_domain(args: Args, observation: Observation) -> Expectation:
     return {"expected": {"log of x <= 0": "ValueError", "sigmoid(+big)": 1.0, "sigmoid(-big)": 0.0}}
 
 
@@ -136,6 +139,7 @@ def graph_case(choose: Chooser, title: str = "a random graph") -> Case:
         spec = random_graph(choose, DUAL_FORMS)
         if dual_visible(spec):
             return Case("step8.graph", {"spec": spec}, f"{title}, {len(spec['nodes'])} ops")
+    raise AssertionError("attempts() raises NoClearCase when it runs out")
 
 
 RANDOM = {"step8.graph": graph_case}

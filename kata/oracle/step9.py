@@ -13,7 +13,10 @@ the right one and than every other mistake: the same bugs show whatever the seed
 
 from __future__ import annotations
 
-from kata.catalogue.core import Case
+from collections.abc import Callable
+from typing import Any
+
+from kata.catalogue.core import Args, Case, Expectation, Observation, Spec
 from kata.harness.build import FORMS
 from kata.oracle.choose import Chooser, attempts, number_between
 from kata.oracle.distinct import clear
@@ -24,7 +27,7 @@ GRAPHS = 2  # random graphs per count check
 WIDTHS = (2, 4, 8)  # the inputs of the networks of the cheap-gradient check
 
 
-def shape(spec: dict) -> dict:
+def shape(spec: Spec) -> dict[str, Any]:
     """T, E, L and, per node, how many paths lead to it from the root (what a walk without a visited set
     meets it)."""
     first = len(spec["leaves"])
@@ -45,7 +48,7 @@ def shape(spec: dict) -> dict:
     }
 
 
-def right_counts(spec: dict) -> dict[str, float]:
+def right_counts(spec: Spec) -> dict[str, float]:
     s = shape(spec)
     return {
         "forward": float(s["T"]),
@@ -54,7 +57,7 @@ def right_counts(spec: dict) -> dict[str, float]:
     }
 
 
-def wrong_counts(spec: dict) -> dict[str, list]:
+def wrong_counts(spec: Spec) -> dict[str, list[Any]]:
     """Per count, [bug id, what that mistake gives]."""
     s = shape(spec)
     t, e, leaves = s["T"], s["E"], s["L"]
@@ -81,7 +84,7 @@ def wrong_counts(spec: dict) -> dict[str, list]:
     }
 
 
-def explain(spec: dict, count: str) -> str:
+def explain(spec: Spec, count: str) -> str:
     """How the right count is made up, in words."""
     s = shape(spec)
     t, e, leaves = s["T"], s["E"], s["L"]
@@ -95,13 +98,13 @@ def explain(spec: dict, count: str) -> str:
 FIELD = {"step9.forward-ops": "forward", "step9.backward-ops": "backward", "step9.forward-mode-ops": "forward mode"}
 
 
-def expect_nodes(args: dict, observation: dict) -> dict:
+def expect_nodes(args: Args, observation: Observation) -> Expectation:
     spec = args["spec"]
     return {"expected": {"nodes": list(range(len(spec["leaves"]) + len(spec["nodes"])))}}
 
 
-def expect_count(field: str):
-    def expect(args: dict, observation: dict) -> dict:
+def expect_count(field: str) -> Callable[[Args, Observation], Expectation]:
+    def expect(args: Args, observation: Observation) -> Expectation:
         spec = args["spec"]
         return {
             "expected": {"count": right_counts(spec)[field]},
@@ -112,7 +115,7 @@ def expect_count(field: str):
     return expect
 
 
-def expect_cheap_gradient(args: dict, observation: dict) -> dict:
+def expect_cheap_gradient(args: Args, observation: Observation) -> Expectation:
     networks = args["networks"]
     return {
         "expected": {"networks": [right_counts(spec) for spec in networks]},
@@ -146,10 +149,10 @@ def _distinct_args(choose: Chooser, count: int, arity: int) -> list[int]:
     return args
 
 
-def random_structure(choose: Chooser) -> dict:
+def random_structure(choose: Chooser) -> dict[str, Any]:
     """Random op nodes over 2-4 leaves, every node used by the root, some used by several nodes."""
     leaves = [number_between(choose, -2, 2, 0.2) for _ in range(choose.integer(2, 4))]
-    nodes: list[dict] = []
+    nodes: list[dict[str, Any]] = []
     for _ in range(choose.integer(5, 8)):
         count = len(leaves) + len(nodes)
         op = choose.pick(BINARY + UNARY)
@@ -163,13 +166,13 @@ def random_structure(choose: Chooser) -> dict:
         nodes.append({"op": choose.pick(["add", "mul"]), "args": ends[:2]})
 
 
-def telling(spec: dict) -> bool:
+def telling(spec: Spec) -> bool:
     """Shared nodes, and every counting mistake gives a number of its own."""
     right, wrong = right_counts(spec), wrong_counts(spec)
     return all(clear(right[field], wrong[field]) for field in right)
 
 
-def graph_case(key: str, title: str):
+def graph_case(key: str, title: str) -> Callable[[Chooser], Case]:
     def draw(choose: Chooser) -> Case:
         for _ in attempts():
             spec = random_structure(choose)
@@ -181,7 +184,7 @@ def graph_case(key: str, title: str):
     return draw
 
 
-def network(choose: Chooser, inputs: int, hidden: int) -> dict:
+def network(choose: Chooser, inputs: int, hidden: int) -> dict[str, Any]:
     """The graph of MLP(inputs, [hidden, hidden, 1]) on one input, as step 5's Neuron builds it: per
     neuron b + w1 x1 + w2 x2 + ... (the products, then the sums from the bias on), tanh in the hidden
     layers. Its leaves: the inputs, then every neuron's weights and bias."""
@@ -195,7 +198,7 @@ def network(choose: Chooser, inputs: int, hidden: int) -> dict:
             layer.append((ws, len(leaves) - 1))
         layers.append(layer)
     first = len(leaves)
-    nodes: list[dict] = []
+    nodes: list[dict[str, Any]] = []
 
     def node(op: str, args: list[int]) -> int:
         nodes.append({"op": op, "args": args})
