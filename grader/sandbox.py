@@ -665,7 +665,8 @@ class Zygote:
         with _LOCK:
             _ACTIVE.discard(self.process.pid)
         self.process = None
-        sweep_strays()
+        if not self.sandbox.isolated:  # in bubblewrap, nothing outlives its PID namespace: nothing to sweep
+            sweep_strays()
 
     def _send(self, request: dict[str, Any], fds: list[int]) -> bool:
         """Hand a request and its descriptors to the zygote; False if it is gone."""
