@@ -32,7 +32,7 @@ from grader import course as course_files
 from grader import inert
 from grader.course import Adjusted, Course, CourseError, Student, adjust, keep, match, settle
 from grader.feedback_html import feedback_html
-from grader.grading import Plan, StepOutcome, StepPlan, grade_step, not_graded
+from grader.grading import Plan, StepOutcome, StepPlan, grade_steps, not_graded
 from grader.lock import OutputLock
 from grader.outputs import Pending, feedback_markdown, gradebook, results_json
 from grader.progress import Progress
@@ -478,14 +478,7 @@ def _reusable(previous: Record, submission: Submission, batch: Batch) -> bool:
 
 
 def _grade_steps(batch: Batch, submission: Submission) -> list[StepOutcome]:
-    outcomes = []
-    for plan in batch.steps_for(submission):
-        if submission.package is None:
-            outcomes.append(not_graded(plan, submission.problem))
-        else:
-            outcomes.append(
-                grade_step(
-                    plan, submission.package, batch.sandbox, batch.limits, batch.budget(plan.step.number), batch.scratch
-                )
-            )
-    return outcomes
+    plans = batch.steps_for(submission)
+    if submission.package is None:
+        return [not_graded(plan, submission.problem) for plan in plans]
+    return grade_steps(plans, submission.package, batch.sandbox, batch.limits, batch.budget, batch.scratch)

@@ -13,11 +13,14 @@ rest, so one bad check does not cost the whole step, and a broken step never cos
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import lcm
 from pathlib import Path
+from typing import Any
 
-from grader.sandbox import ChildRun, Limits, Sandbox, run_child
+from grader.sandbox import ChildRun, Limits, Sandbox, Zygote
 from kata.catalogue import Case
 from kata.catalogue.verdicts import Outcome, of_error, of_result
 from kata.harness.probes import ON_KATA_ENGINE
@@ -49,7 +52,7 @@ class Verdict:
     bugs: list[str] = field(default_factory=list)  # the classic bugs it was diagnosed as (kata.catalogue.bugs)
     blocked_by: int = 0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "step": self.step,
             "number": self.number,
@@ -65,7 +68,7 @@ class Verdict:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Verdict:
+    def from_json(cls, data: dict[str, Any]) -> Verdict:
         return cls(
             data["step"],
             data["number"],
@@ -81,6 +84,13 @@ class Verdict:
         )
 
 
+def exact_sum(fractions: list[Fraction]) -> Fraction:
+    """sum(fractions), exactly, with one reduction (Fraction's + reduces at every step: read for every
+    row of every output, it was a noticeable part of grading a class)."""
+    common = lcm(*(f.denominator for f in fractions)) if fractions else 1
+    return Fraction(sum(f.numerator * (common // f.denominator) for f in fractions), common)
+
+
 @dataclass
 class StepOutcome:
     number: int
@@ -93,9 +103,9 @@ class StepOutcome:
 
     @property
     def score(self) -> Fraction:
-        return sum((v.score for v in self.verdicts), Fraction(0))
+        return exact_sum([v.score for v in self.verdicts])
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "number": self.number,
             "title": self.title,
@@ -107,7 +117,7 @@ class StepOutcome:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> StepOutcome:
+    def from_json(cls, data: dict[str, Any]) -> StepOutcome:
         return cls(
             data["number"],
             data["title"],
@@ -151,7 +161,7 @@ class Plan:
 # ---- Judging ---------------------------------------------------------------------------------------------
 
 
-def outcome(case: Case, kind: str, payload: dict) -> Outcome:
+def outcome(case: Case, kind: str, payload: dict[str, Any]) -> Outcome:
     """What a child reported on one case, judged."""
     if kind == "error":
         return of_error(case, _safe_info(payload))
@@ -164,9 +174,9 @@ def outcome(case: Case, kind: str, payload: dict) -> Outcome:
         )
 
 
-def _safe_info(payload: dict) -> dict:
+def _safe_info(payload: dict[str, Any]) -> dict[str, Any]:
     """An exception description from a child, with every field coerced to a short string."""
-    info: dict = {k: str(payload.get(k, ""))[:500] for k in ("type", "message", "file", "function", "source")}
+    info: dict[str, Any] = {k: str(payload.get(k, ""))[:500] for k in ("type", "message", "file", "function", "source")}
     info["type"] = info["type"] or "Exception"
     if type(payload.get("line")) is int:
         info["line"] = payload["line"]
@@ -189,9 +199,33 @@ def shares(step: Step, plan_cases: list[Case], states: list[str]) -> list[Fracti
 # ---- One step --------------------------------------------------------------------------------------------
 
 
+def grade_steps(
+    plans: list[StepPlan],
+    package: Path,
+    sandbox: Sandbox,
+    limits: Limits,
+    budget: Callable[[int], float],
+    scratch: Path,
+) -> list[StepOutcome]:
+    """Every step of one submission, in one sandbox (a Zygote: a fresh process per step, forked before
+    any student code is loaded). budget(step number): seconds per check."""
+    with Zygote(sandbox, package, limits, scratch) as zygote:
+        return [grade_step(plan, package, sandbox, limits, budget(plan.step.number), scratch, zygote) for plan in plans]
+
+
 def grade_step(
-    plan: StepPlan, package: Path, sandbox: Sandbox, limits: Limits, budget: float, scratch: Path
+    plan: StepPlan,
+    package: Path,
+    sandbox: Sandbox,
+    limits: Limits,
+    budget: float,
+    scratch: Path,
+    zygote: Zygote | None = None,
 ) -> StepOutcome:
+    """One step of a submission, in `zygote` (the submission's sandbox) or, without one, a sandbox of its own."""
+    if zygote is None and (package / f"{plan.module}.py").is_file():
+        with Zygote(sandbox, package, limits, scratch) as own:
+            return grade_step(plan, package, sandbox, limits, budget, scratch, own)
     step = plan.step
     results: dict[int, Outcome] = {}
     pending = list(range(len(plan.cases)))
@@ -203,7 +237,8 @@ def grade_step(
     while pending:
         payloads = [{"key": plan.cases[i].key, "args": plan.cases[i].args} for i in pending]
         engine = Evaluation().answer if plan.kata_engine else None
-        run = run_child(sandbox, package, [plan.module], payloads, budget, limits, scratch, engine)
+        assert zygote is not None
+        run = zygote.run([plan.module], payloads, budget, engine)
         if run.ended == "violation":  # it wrote to the channel: nothing this child reported can be trusted
             run.results.clear()
             run.running = None

@@ -12,6 +12,7 @@ import itertools
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from grader.grading import Plan, StepOutcome, _step_outcome, outcome
 from grader.submissions import fingerprint
@@ -50,7 +51,7 @@ def grade_in_process(
     steps: list[int] | None = None,
     manifest: Manifest | None = None,
     salt: str | None = None,
-    memo: dict | None = None,
+    memo: dict[str, Any] | None = None,
 ) -> list[StepOutcome]:
     """Every step of the plan the grader would make for this package (salted with its fingerprint).
 

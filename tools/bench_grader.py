@@ -64,8 +64,13 @@ def goal(copies: list[Path], folder: Path, flag: str, jobs: int) -> None:
         grade_in_process(copy / "micrograd", manifest.grading_seed, manifest=manifest)
     floor = (time.process_time() - started) / len(copies)
     before = children_cpu()
+    run(copies[:1], folder / "out", flag, "--jobs", str(jobs))
+    once = children_cpu() - before  # one submission and everything a batch does once (start-up, report)
+    before = children_cpu()
     wall = run(copies, folder / "out", flag, "--jobs", str(jobs))
-    cost = (children_cpu() - before) / len(copies)
+    total = children_cpu() - before
+    cost = total / len(copies)
+    marginal = (total - once) / (len(copies) - 1)  # what one more submission costs in a batch
     ratio = cost / floor
     print(
         f"\ngoal: grading ({flag}, {jobs} jobs) costs at most {GOAL}x the floor, in CPU seconds per complete submission"
@@ -75,6 +80,10 @@ def goal(copies: list[Path], folder: Path, flag: str, jobs: int) -> None:
         f"  the grader: {cost:.2f} CPU s per submission ({len(copies) / wall * 60:.0f} per minute here): "
         f"{ratio:.1f}x the floor, goal {'MET' if ratio <= GOAL else 'NOT met'} "
         f"(it would grade about {jobs * 60 / (GOAL * floor):.0f} per minute on {jobs} cores)"
+    )
+    print(
+        f"  of which the batch's start-up and report: {(total - marginal * len(copies)) / len(copies):.2f} CPU s per "
+        f"submission; each further submission: {marginal:.2f} CPU s ({marginal / floor:.1f}x the floor)"
     )
 
 
