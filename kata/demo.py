@@ -121,6 +121,7 @@ def train_xor(
     seed: int = 1,
     sizes: list[int] | None = None,
     name: str = "xor",
+    stop_below: float = 0.0,
 ) -> tuple[Any, list[float]]:
     random.seed(seed)
     model = mg.nn.MLP(2, sizes or XOR_SIZES)
@@ -130,6 +131,8 @@ def train_xor(
     for epoch in range(XOR_EPOCHS):
         history += mg.train.train(model, xs, ys, epochs=1, lr=0.1)  # your train(), one epoch at a time
         bar.update(epoch + 1, history[-1])
+        if history[-1] < stop_below:  # solved: the rest of the epochs would only halve a tiny loss
+            break
     return model, history
 
 
@@ -157,9 +160,10 @@ def train_moons(
     steps: int = MOONS_STEPS,
     sizes: list[int] | None = None,
     name: str = "moons",
+    points: int = 100,
 ) -> tuple[Any, list[float], str]:
     random.seed(seed)
-    xs, ys = mg.data.make_moons(100, noise=0.1, seed=seed)
+    xs, ys = mg.data.make_moons(points, noise=0.1, seed=seed)
     model = mg.nn.MLP(2, sizes or MOONS_SIZES)
     losses: list[float] = []
     bar = Bar(name, steps)
