@@ -274,7 +274,7 @@ def estimate(mg: Implementation, which: list[str], gc_mode: str = "managed") -> 
 def plan(estimates: dict[str, float]) -> str:
     lines = ["make demo: training with your engine; estimated from one step of each run:"]
     for name, seconds in estimates.items():
-        lines.append(f"  {name:<6} {STEPS[name]:>4} {UNITS[name]:<7} about {max(1, round(seconds))} s")
+        lines.append(f"  {name:<6} {STEPS[name]:>4} {UNITS[name]:<9} about {max(1, round(seconds))} s")
     lines.append(f"  then the pictures (a few seconds); in all about {max(1, round(sum(estimates.values())))} s")
     return "\n".join(lines)
 
