@@ -8,6 +8,7 @@ says "blocked by step 2" when the student's numbers differ.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from importlib.util import find_spec
@@ -34,7 +35,12 @@ def _recorded() -> dict[str, Any]:
 
 
 def public_cases(step: int) -> list[Case]:
-    """The cases of the public suites, the same on every run."""
+    """The cases of the public suites, the same on every run (a copy: drawn once per process)."""
+    return copy.deepcopy(_public_cases(step))
+
+
+@cache
+def _public_cases(step: int) -> list[Case]:
     if has_oracle():
         from kata.oracle.draw import cases
 
