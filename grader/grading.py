@@ -210,22 +210,11 @@ def grade_steps(
     """Every step of one submission, in one sandbox (a Zygote: a fresh process per step, forked before
     any student code is loaded). budget(step number): seconds per check."""
     with Zygote(sandbox, package, limits, scratch) as zygote:
-        return [grade_step(plan, package, sandbox, limits, budget(plan.step.number), scratch, zygote) for plan in plans]
+        return [grade_step(plan, package, limits, budget(plan.step.number), zygote) for plan in plans]
 
 
-def grade_step(
-    plan: StepPlan,
-    package: Path,
-    sandbox: Sandbox,
-    limits: Limits,
-    budget: float,
-    scratch: Path,
-    zygote: Zygote | None = None,
-) -> StepOutcome:
-    """One step of a submission, in `zygote` (the submission's sandbox) or, without one, a sandbox of its own."""
-    if zygote is None and (package / f"{plan.module}.py").is_file():
-        with Zygote(sandbox, package, limits, scratch) as own:
-            return grade_step(plan, package, sandbox, limits, budget, scratch, own)
+def grade_step(plan: StepPlan, package: Path, limits: Limits, budget: float, zygote: Zygote) -> StepOutcome:
+    """One step of a submission, in `zygote` (the submission's sandbox, which starts on its first step)."""
     step = plan.step
     results: dict[int, Outcome] = {}
     pending = list(range(len(plan.cases)))
@@ -237,7 +226,6 @@ def grade_step(
     while pending:
         payloads = [{"key": plan.cases[i].key, "args": plan.cases[i].args} for i in pending]
         engine = Evaluation().answer if plan.kata_engine else None
-        assert zygote is not None
         run = zygote.run([plan.module], payloads, budget, engine)
         if run.ended == "violation":  # it wrote to the channel: nothing this child reported can be trusted
             run.results.clear()

@@ -796,23 +796,6 @@ class Zygote:
         return run
 
 
-def run_child(
-    sandbox: Sandbox,
-    package: Path,
-    modules: list[str],
-    cases: list[dict[str, Any]],
-    budget: float,
-    limits: Limits,
-    scratch: Path,
-    engine: Engine | None = None,
-) -> ChildRun:
-    """One step in a sandbox of its own (a Zygote used once): see Zygote.run."""
-    if STOP.is_set():
-        raise Interrupted
-    with Zygote(sandbox, package, limits, scratch) as zygote:
-        return zygote.run(modules, cases, budget, engine)
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Kill the child's whole process group and reap the child."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
